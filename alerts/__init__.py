@@ -1,0 +1,1 @@
+"""Alerts: findings routed, escalated and delivered to carers and the duty team (see the alerts issue)."""

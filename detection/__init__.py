@@ -1,0 +1,1 @@
+"""Detection: learned routines, watchdogs and routine-change findings (see the detection issues)."""

@@ -1,0 +1,84 @@
+"""The closed vocabulary of sensor kinds and device roles, with each kind's value semantics.
+
+Everything downstream of the decoders relies on these meanings; a new kind or role is added
+here, documented, and nowhere else.
+"""
+
+import enum
+import math
+
+
+class SensorKind(enum.StrEnum):
+    """What a sensor measures. The value of a reading always means the same for a kind."""
+
+    MOTION = "motion"  # 1 = movement detected, 0 = cleared
+    CONTACT = "contact"  # 1 = open, 0 = closed (doors, windows, cupboards, fridge)
+    OCCUPANCY = "occupancy"  # bed/chair pressure mat: 1 = occupied, 0 = empty
+    POWER = "power"  # watts drawn by an appliance plug, >= 0
+    TEMPERATURE = "temperature"  # degrees Celsius
+    ALARM = "alarm"  # pendant or pull-cord: 1 = pressed (0 = cancel/reset)
+    FALL = "fall"  # fall detector: 1 = fall detected
+    SMOKE = "smoke"  # 1 = smoke detected
+    CARBON_MONOXIDE = "carbon_monoxide"  # 1 = CO detected
+    WATER_LEAK = "water_leak"  # 1 = leak detected
+    BATTERY = "battery"  # battery charge in percent, 0..100
+
+
+BINARY_KINDS = frozenset(
+    {
+        SensorKind.MOTION,
+        SensorKind.CONTACT,
+        SensorKind.OCCUPANCY,
+        SensorKind.ALARM,
+        SensorKind.FALL,
+        SensorKind.SMOKE,
+        SensorKind.CARBON_MONOXIDE,
+        SensorKind.WATER_LEAK,
+    }
+)
+
+# Plausible physical ranges. A value outside is a faulty sensor or a wrong dialect mapping,
+# and is refused rather than stored as if it were true. Temperatures cover a cold loft to a
+# hot cooktop probe; appliance plugs in UK/EU homes are fused at 13 A (about 3.1 kW), the
+# margin allows for meters that overshoot on switch-on.
+VALUE_RANGES: dict[SensorKind, tuple[float, float]] = {
+    SensorKind.POWER: (0.0, 10_000.0),
+    SensorKind.TEMPERATURE: (-40.0, 85.0),
+    SensorKind.BATTERY: (0.0, 100.0),
+}
+
+
+class DeviceRole(enum.StrEnum):
+    """Where a device is and what it watches. The devices issue completes this list."""
+
+    FRONT_DOOR = "front_door"
+    BACK_DOOR = "back_door"
+    KITCHEN_MOTION = "kitchen_motion"
+    LOUNGE_MOTION = "lounge_motion"
+    BEDROOM_MOTION = "bedroom_motion"
+    BATHROOM_MOTION = "bathroom_motion"
+    HALL_MOTION = "hall_motion"
+    KETTLE = "kettle"
+    FRIDGE = "fridge"
+    MICROWAVE = "microwave"
+    TOILET = "toilet"
+    BED = "bed"
+    CHAIR = "chair"
+    PENDANT = "pendant"
+    SMOKE = "smoke"
+    TEMPERATURE = "temperature"
+    HUB = "hub"
+
+
+def value_problem(kind: SensorKind, value: float) -> str | None:
+    """Say why a value cannot be a reading of this kind, or None when it can."""
+    if not math.isfinite(value):
+        return f"{kind} value must be a finite number, got {value}"
+    if kind in BINARY_KINDS:
+        if value not in (0.0, 1.0):
+            return f"{kind} value must be 0 or 1 (or true/false), got {value:g}"
+        return None
+    low, high = VALUE_RANGES[kind]
+    if not low <= value <= high:
+        return f"{kind} value {value:g} is outside the plausible range {low:g}..{high:g}"
+    return None

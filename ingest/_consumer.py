@@ -1,0 +1,112 @@
+"""The broker side of ingest: a persistent MQTT 5 session whose messages are acknowledged
+only when the caller says they are stored."""
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from ingest._triage import RawMessage
+from telecare.mqtt import BrokerAddress, new_client
+
+log = logging.getLogger(__name__)
+
+# The broker keeps our session, and so every unacknowledged or queued message, for this long
+# while ingest is away. A week outlasts any outage we would survive without noticing.
+SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
+
+
+class Consumer:
+    """Subscribes at QoS 1 and hands messages to `inbox`; `acknowledge` releases them."""
+
+    def __init__(
+        self,
+        *,
+        address: BrokerAddress,
+        client_id: str,
+        subscriptions: Iterable[str],
+        receive_maximum: int,
+    ) -> None:
+        self.inbox: queue.SimpleQueue[RawMessage] = queue.SimpleQueue()
+        self.connected = threading.Event()
+        self._address = address
+        self._subscriptions = [(topic, 1) for topic in subscriptions]
+        self._receive_maximum = receive_maximum
+        self._connection = 0
+        self._client = new_client(address, client_id=client_id, manual_ack=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        # The broker stops sending once this many messages await our acknowledgement: this
+        # is the bound on ingest's memory and how backpressure reaches the broker.
+        properties.ReceiveMaximum = self._receive_maximum
+        self._client.connect_async(
+            self._address.host, self._address.port, clean_start=False, properties=properties
+        )
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def acknowledge(self, messages: Iterable[RawMessage]) -> None:
+        """PUBACK each message in arrival order, if its connection is still the current one."""
+        current = self._connection
+        for message in messages:
+            if message.connection == current:
+                self._client.ack(message.mid, 1)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused connection reason=%s", reason)
+            return
+        self._connection += 1
+        log.info(
+            "broker connected host=%s port=%d session_present=%s",
+            self._address.host,
+            self._address.port,
+            flags.session_present,
+        )
+        client.subscribe(self._subscriptions)
+        self.connected.set()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self.connected.clear()
+        if reason.is_failure:
+            log.warning("broker connection lost reason=%s; reconnecting with backoff", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        # Runs on paho's network thread: take the message and return, nothing more.
+        self.inbox.put(
+            RawMessage(
+                topic=message._topic.decode("utf-8", errors="replace"),
+                payload=bytes(message.payload),
+                received_at=dt.datetime.now(dt.UTC),
+                mid=message.mid,
+                connection=self._connection,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Application wiring: settings, the command line, and running the platform's services."""

@@ -1,0 +1,51 @@
+"""The one settings object: every tunable of the platform, read from TELECARE_* variables."""
+
+import os
+import pathlib
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> pathlib.Path:
+    base = os.environ.get("XDG_DATA_HOME") or pathlib.Path.home() / ".local" / "share"
+    return pathlib.Path(base) / "telecare"
+
+
+class Settings(BaseSettings):
+    """Platform settings. Unset URLs mean "start the embedded service" (see the README)."""
+
+    model_config = SettingsConfigDict(env_prefix="TELECARE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="libpq URL of PostgreSQL; unset starts an embedded PostgreSQL under data_dir.",
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://[user:password@]host:port of the broker; unset starts an in-process broker.",
+    )
+    data_dir: pathlib.Path = Field(
+        default_factory=_default_data_dir,
+        description="Where embedded services keep their files.",
+    )
+    ingest_client_id: str = Field(
+        default="telecare-ingest",
+        description="MQTT client id of ingest. Its persistent session holds messages while it is down.",
+    )
+    # 5,000 rows is where COPY's per-batch overhead is already negligible, yet a batch
+    # commits in tens of milliseconds, well inside the latency budget.
+    ingest_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 5000
+    # Upper bound on how long a received reading waits before its batch is written.
+    ingest_batch_seconds: Annotated[float, Field(gt=0, le=10)] = 0.2
+    # MQTT 5 Receive Maximum: the broker never has more unacknowledged messages in flight to
+    # ingest than this, so it bounds ingest's memory and is how backpressure reaches the
+    # broker when the database is slow or down (the broker keeps the rest queued).
+    ingest_receive_maximum: Annotated[int, Field(ge=1, le=65535)] = 20_000
+    # Hub clocks drift; a reading more than this far ahead of our clock is a wrong clock,
+    # not the future, and is refused.
+    max_clock_skew_seconds: Annotated[float, Field(ge=0)] = 300.0
+    # Older readings are refused: they would fall outside raw-data retention (13 months).
+    max_reading_age_days: Annotated[int, Field(ge=1)] = 395
+    log_level: str = "INFO"

@@ -1,0 +1,130 @@
+"""Processes tests start for themselves: a Mosquitto broker, and the ingest service."""
+
+import contextlib
+import dataclasses
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+@dataclasses.dataclass
+class MosquittoProcess:
+    port: int
+    config: pathlib.Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def restart(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.process = _spawn_mosquitto(self.config)
+        wait_for_port(self.port)
+
+
+@contextlib.contextmanager
+def start_mosquitto(workdir: pathlib.Path) -> Iterator[MosquittoProcess]:
+    """Mosquitto with the project's recommended settings, on a free port, persisting in workdir."""
+    if shutil.which("mosquitto") is None:
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    port = free_port()
+    config = workdir / "mosquitto.conf"
+    config.write_text(
+        (REPO / "deploy" / "mosquitto.conf").read_text()
+        + f"\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
+        + f"persistence_location {workdir}/\n"
+    )
+    broker = MosquittoProcess(port=port, config=config, process=_spawn_mosquitto(config))
+    try:
+        wait_for_port(port)
+        yield broker
+    finally:
+        broker.process.terminate()
+        broker.process.wait(10)
+
+
+def _spawn_mosquitto(config: pathlib.Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def start_ingest(*, database_url: str, mqtt_url: str, client_id: str) -> subprocess.Popen[bytes]:
+    """`telecare ingest` as a separate process, as it runs in production."""
+    env = dict(
+        os.environ,
+        TELECARE_DATABASE_URL=database_url,
+        TELECARE_MQTT_URL=mqtt_url,
+        TELECARE_INGEST_CLIENT_ID=client_id,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "telecare", "ingest"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def kill_hard(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+
+def publish(mqtt_url: str, messages: list[tuple[str, bytes]], *, pace_per_s: float | None = None) -> None:
+    """Publish at QoS 1 and return once the broker has acknowledged every message."""
+    from telecare.mqtt import new_client, parse_mqtt_url
+
+    address = parse_mqtt_url(mqtt_url)
+    client = new_client(address)
+    client.max_inflight_messages_set(1000)
+    client.connect(address.host, address.port)
+    client.loop_start()
+    try:
+        started = time.monotonic()
+        infos = []
+        for n, (topic, payload) in enumerate(messages):
+            if pace_per_s is not None:
+                delay = started + n / pace_per_s - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            infos.append(client.publish(topic, payload, qos=1))
+        for info in infos:
+            info.wait_for_publish(timeout=60)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
