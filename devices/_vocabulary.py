@@ -49,25 +49,48 @@ VALUE_RANGES: dict[SensorKind, tuple[float, float]] = {
 
 
 class DeviceRole(enum.StrEnum):
-    """Where a device is and what it watches. The devices issue completes this list."""
+    """Where a device is and what it watches. `other` is anything else (its room says where)."""
 
+    # Doors to the outside: the person leaving or coming home.
     FRONT_DOOR = "front_door"
     BACK_DOOR = "back_door"
+    # Doors and cupboards inside the home.
+    BATHROOM_DOOR = "bathroom_door"
+    BEDROOM_DOOR = "bedroom_door"
+    INTERNAL_DOOR = "internal_door"
+    CUPBOARD = "cupboard"
+    # Movement in a room.
     KITCHEN_MOTION = "kitchen_motion"
     LOUNGE_MOTION = "lounge_motion"
     BEDROOM_MOTION = "bedroom_motion"
     BATHROOM_MOTION = "bathroom_motion"
     HALL_MOTION = "hall_motion"
+    # Appliances (plugs measuring power, or contacts on their doors).
     KETTLE = "kettle"
     FRIDGE = "fridge"
+    FREEZER = "freezer"
     MICROWAVE = "microwave"
+    COOKTOP = "cooktop"
+    TOASTER = "toaster"
+    WASHING_MACHINE = "washing_machine"
+    DISHWASHER = "dishwasher"
+    # Bathroom fittings (flush, flow or presence sensors).
     TOILET = "toilet"
+    SHOWER = "shower"
+    BASIN = "basin"
+    # Furniture with pressure mats.
     BED = "bed"
     CHAIR = "chair"
+    # Safety.
     PENDANT = "pendant"
+    FALL_DETECTOR = "fall_detector"
     SMOKE = "smoke"
+    CARBON_MONOXIDE = "carbon_monoxide"
+    WATER_LEAK = "water_leak"
     TEMPERATURE = "temperature"
+    # The home's gateway, which reports its own online/offline status.
     HUB = "hub"
+    OTHER = "other"
 
 
 def value_problem(kind: SensorKind, value: float) -> str | None:

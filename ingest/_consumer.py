@@ -34,6 +34,7 @@ class Consumer:
         receive_maximum: int,
     ) -> None:
         self.inbox: queue.SimpleQueue[RawMessage] = queue.SimpleQueue()
+        # Set once the broker has confirmed our subscriptions, cleared when the connection drops.
         self.connected = threading.Event()
         self._address = address
         self._subscriptions = [(topic, 1) for topic in subscriptions]
@@ -43,6 +44,7 @@ class Consumer:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -85,6 +87,24 @@ class Consumer:
             flags.session_present,
         )
         client.subscribe(self._subscriptions)
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [
+            topic
+            for (topic, _), reason in zip(self._subscriptions, reasons, strict=False)
+            if reason.is_failure
+        ]
+        if refused:
+            log.error("broker refused subscriptions topics=%s", ",".join(refused))
+            return
+        log.info("subscribed topics=%s", ",".join(topic for topic, _ in self._subscriptions))
         self.connected.set()
 
     def _on_disconnect(

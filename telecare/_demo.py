@@ -14,6 +14,7 @@ from rich.table import Table
 import store
 from ingest import IngestService
 from simulator import DemoPublisher, demo_registry
+from telecare._logging import log_to_console
 from telecare._platform import Endpoints
 from telecare._services import ingest_service
 from telecare.mqtt import parse_mqtt_url
@@ -55,6 +56,7 @@ def run_demo(
     ingest.wait_connected(timeout=30)
     publisher_thread.start()
     console = Console()
+    log_to_console(console)
     started = time.monotonic()
     try:
         with (

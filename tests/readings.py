@@ -15,10 +15,16 @@ _SENSORS = (
 Expected = tuple[str, str, dt.datetime, float]
 
 
-def native_messages(household: str, count: int, *, start: dt.datetime) -> tuple[list[tuple[str, bytes]], set[Expected]]:
+def native_messages(
+    household: str, count: int, *, start: dt.datetime
+) -> tuple[list[tuple[str, bytes]], set[Expected]]:
     """`count` messages spread over the home's sensors, 10 ms apart, in a mix of UTC offsets."""
     messages, expected = [], set()
-    offsets = (dt.timezone.utc, dt.timezone(dt.timedelta(hours=1)), dt.timezone(dt.timedelta(hours=-5, minutes=-30)))
+    offsets = (
+        dt.UTC,
+        dt.timezone(dt.timedelta(hours=1)),
+        dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
+    )
     for n in range(count):
         device, sensor, value_of = _SENSORS[n % len(_SENSORS)]
         ts = start + dt.timedelta(milliseconds=10 * n)

@@ -12,8 +12,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
-import pytest
-
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +28,10 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+class MosquittoMissing(RuntimeError):
+    pass
 
 
 @dataclasses.dataclass
@@ -53,7 +55,7 @@ class MosquittoProcess:
 def start_mosquitto(workdir: pathlib.Path) -> Iterator[MosquittoProcess]:
     """Mosquitto with the project's recommended settings, on a free port, persisting in workdir."""
     if shutil.which("mosquitto") is None:
-        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+        raise MosquittoMissing("mosquitto is not installed (apt-get install mosquitto)")
     port = free_port()
     config = workdir / "mosquitto.conf"
     config.write_text(
@@ -76,20 +78,20 @@ def _spawn_mosquitto(config: pathlib.Path) -> subprocess.Popen[bytes]:
     )
 
 
-def start_ingest(*, database_url: str, mqtt_url: str, client_id: str) -> subprocess.Popen[bytes]:
-    """`telecare ingest` as a separate process, as it runs in production."""
+def start_ingest(
+    *, database_url: str, mqtt_url: str, client_id: str, log: pathlib.Path
+) -> subprocess.Popen[bytes]:
+    """`telecare ingest` as a separate process, as it runs in production, logging to `log`."""
     env = dict(
         os.environ,
         TELECARE_DATABASE_URL=database_url,
         TELECARE_MQTT_URL=mqtt_url,
         TELECARE_INGEST_CLIENT_ID=client_id,
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "telecare", "ingest"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "telecare", "ingest"], env=env, stdout=log_file, stderr=log_file
+        )
 
 
 def kill_hard(process: subprocess.Popen[bytes]) -> None:

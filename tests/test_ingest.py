@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from ingest import IngestService
-from telecare._services import ingest_service
 from telecare._platform import Endpoints
+from telecare._services import ingest_service
 from telecare.settings import Settings
 from tests.conftest import register_standard_home
 from tests.readings import native_messages
@@ -44,7 +44,9 @@ def _stored(conn: Conn, household: str) -> set[tuple[str, str, dt.datetime, floa
 
 
 def _count(conn: Conn, household: str) -> int:
-    (n,) = conn.execute("SELECT count(*) FROM readings WHERE household_id = %s", (household,)).fetchone() or (0,)
+    (n,) = conn.execute("SELECT count(*) FROM readings WHERE household_id = %s", (household,)).fetchone() or (
+        0,
+    )
     conn.commit()
     return int(n)
 
@@ -107,16 +109,32 @@ def test_each_bad_message_becomes_one_dead_letter_with_a_reason_and_ingest_carri
         (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts="1970-01-01T00:00:00Z", value=1), "older than"),
         (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts=good_ts, value="on"), "must be a number"),
         (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts=good_ts, value=5), "must be 0 or 1"),
-        (f"telecare/v1/{h}/kettle-plug/power", _payload(ts=good_ts, value=-20), "outside the plausible range"),
+        (
+            f"telecare/v1/{h}/kettle-plug/power",
+            _payload(ts=good_ts, value=-20),
+            "outside the plausible range",
+        ),
         (f"telecare/v1/{h}/kettle-plug/power", b'{"ts": "%s", "value": NaN}' % good_ts.encode(), "NaN"),
         (f"telecare/v1/{h}/kettle-plug/power", _payload(ts=good_ts, value=1, battery=180), "battery value"),
         (f"telecare/v1/{h}/kitchen-pir/humidity", _payload(ts=good_ts, value=40), "unknown sensor kind"),
         (f"telecare/v1/{h}/kitchen-pir", _payload(ts=good_ts, value=1), "topic must be"),
-        (f"telecare/v1/{h}/toaster-plug/power", _payload(ts=good_ts, value=900), "unknown device 'toaster-plug'"),
-        (f"telecare/v1/{h}/bed-mat/motion", _payload(ts=good_ts, value=1), "not registered for sensor 'motion'"),
+        (
+            f"telecare/v1/{h}/toaster-plug/power",
+            _payload(ts=good_ts, value=900),
+            "unknown device 'toaster-plug'",
+        ),
+        (
+            f"telecare/v1/{h}/bed-mat/motion",
+            _payload(ts=good_ts, value=1),
+            "not registered for sensor 'motion'",
+        ),
         (f"telecare/v1/nobody-{h}/bed-mat/occupancy", _payload(ts=good_ts, value=1), "unknown household"),
         (f"telecare/v1/{h}/bed-mat/occupancy", b"\xff\xfe\x00garbage", "payload is not valid"),
-        (f"telecare/v1/{h}/bed-mat/occupancy", b'{"ts": "x", "value": ' + b"1" * 5000 + b"}", "bytes, more than"),
+        (
+            f"telecare/v1/{h}/bed-mat/occupancy",
+            b'{"ts": "x", "value": ' + b"1" * 5000 + b"}",
+            "bytes, more than",
+        ),
         (f"telecare/v1/{h}/bed-mat/status", b"sleeping", "status must be 'online' or 'offline'"),
         (f"telecare/v1/{h}/bed-mat/occupancy", b"[" * 2000 + b"]" * 2000, "nested too deeply"),
     ]
@@ -145,18 +163,31 @@ def test_live_state_follows_the_latest_activity_and_device_status(
         mqtt_url,
         [
             (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts=(t0).isoformat(), value=1, battery=81)),
-            (f"telecare/v1/{h}/bed-mat/occupancy", _payload(ts=(t0 + dt.timedelta(minutes=5)).isoformat(), value=0)),
+            (
+                f"telecare/v1/{h}/bed-mat/occupancy",
+                _payload(ts=(t0 + dt.timedelta(minutes=5)).isoformat(), value=0),
+            ),
             # Late, out-of-order, and a motion "cleared": none of these is newer activity.
-            (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts=(t0 - dt.timedelta(minutes=9)).isoformat(), value=1)),
-            (f"telecare/v1/{h}/kitchen-pir/motion", _payload(ts=(t0 + dt.timedelta(minutes=7)).isoformat(), value=0)),
-            (f"telecare/v1/{h}/kettle-plug/power", _payload(ts=(t0 + dt.timedelta(minutes=8)).isoformat(), value=2400)),
+            (
+                f"telecare/v1/{h}/kitchen-pir/motion",
+                _payload(ts=(t0 - dt.timedelta(minutes=9)).isoformat(), value=1),
+            ),
+            (
+                f"telecare/v1/{h}/kitchen-pir/motion",
+                _payload(ts=(t0 + dt.timedelta(minutes=7)).isoformat(), value=0),
+            ),
+            (
+                f"telecare/v1/{h}/kettle-plug/power",
+                _payload(ts=(t0 + dt.timedelta(minutes=8)).isoformat(), value=2400),
+            ),
             (f"telecare/v1/{h}/pendant/status", b"offline"),
         ],
     )
     wait_until(lambda: ingest.stats.messages >= 6, timeout=30, what="messages ingested")
 
     state = conn.execute(
-        "SELECT last_activity_at, last_activity_device, last_reading_at FROM household_state WHERE household_id = %s",
+        "SELECT last_activity_at, last_activity_device, last_reading_at FROM household_state"
+        " WHERE household_id = %s",
         (h,),
     ).fetchone()
     assert state == (t0 + dt.timedelta(minutes=5), "bed-mat", t0 + dt.timedelta(minutes=8))

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints one line per figure, `<name> <value> <unit>`."""

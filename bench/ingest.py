@@ -1,0 +1,182 @@
+"""End-to-end ingest: readings published from separate processes through Mosquitto into
+PostgreSQL, with acknowledgement after commit.
+
+- ingest_throughput: 100,000 readings published as fast as `mosquitto_pub` (C) can, from ten
+  processes (one per device topic); readings/s from the first publish to the last commit.
+- ingest_latency_p50/p99: a steady 2,000 readings/s for 15 s from a Python publisher that
+  stamps each reading with its publish time; latency is the moment the bench is notified of
+  the commit (LISTEN/NOTIFY, delivered at commit) minus that time.
+
+Each figure is the median of RUNS runs, each on a fresh database, broker and ingest process.
+Set TELECARE_BENCH_DATABASE_URL to use another PostgreSQL server (default: the local one).
+"""
+
+import contextlib
+import datetime as dt
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+import store
+from devices import parse_registry_csv
+from tests.services import start_ingest, start_mosquitto, wait_until
+
+RUNS = 3
+THROUGHPUT_READINGS = 100_000
+DEVICES = 10
+STEADY_RATE = 2000
+STEADY_SECONDS = 15
+HOUSEHOLD = "bench-home"
+
+
+def run() -> Iterator[str]:
+    server = _server_url()
+    throughputs, p50s, p99s = [], [], []
+    for _ in range(RUNS):
+        with _stack(server) as (database_url, broker_url):
+            throughputs.append(_throughput(database_url, broker_url))
+        with _stack(server) as (database_url, broker_url):
+            latencies = _steady_latencies(database_url, broker_url)
+            p50s.append(float(np.percentile(latencies, 50)))
+            p99s.append(float(np.percentile(latencies, 99)))
+    yield f"ingest_throughput {statistics.median(throughputs):.0f} readings/s"
+    yield f"ingest_latency_p50 {statistics.median(p50s) * 1000:.0f} ms"
+    yield f"ingest_latency_p99 {statistics.median(p99s) * 1000:.0f} ms"
+    runs = ", ".join(f"{t:.0f}" for t in throughputs)
+    print(f"# ingest_throughput runs: {runs}", file=sys.stderr)
+
+
+def _server_url() -> str:
+    return os.environ.get("TELECARE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def _stack(server: str) -> Iterator[tuple[str, str]]:
+    """A fresh database and Mosquitto, with `telecare ingest` running against them."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    database_url = psycopg.conninfo.make_conninfo(server, dbname=name)
+    try:
+        with store.connect(database_url) as conn:
+            store.migrate(conn)
+            rows = ["household,device,sensor,role,room,timezone"] + [
+                f"{HOUSEHOLD},pir-{n},motion,lounge_motion,lounge,Europe/London" for n in range(DEVICES)
+            ]
+            store.import_registry(conn, parse_registry_csv("\n".join(rows) + "\n"))
+        with tempfile.TemporaryDirectory() as workdir, start_mosquitto(pathlib.Path(workdir)) as broker:
+            log = pathlib.Path(workdir) / "ingest.log"
+            ingest = start_ingest(
+                database_url=database_url, mqtt_url=broker.url, client_id="bench-ingest", log=log
+            )
+            try:
+                wait_until(lambda: "subscribed" in log.read_text(), timeout=30, what="ingest subscribed")
+                yield database_url, broker.url
+            finally:
+                ingest.terminate()
+                ingest.wait(30)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _throughput(database_url: str, broker_url: str) -> float:
+    port = broker_url.rsplit(":", 1)[1]
+    per_device = THROUGHPUT_READINGS // DEVICES
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with tempfile.TemporaryDirectory() as workdir, _listening(database_url) as listener:
+        files = []
+        for n in range(DEVICES):
+            path = pathlib.Path(workdir) / f"pir-{n}.jsonl"
+            path.write_text(
+                "".join(
+                    json.dumps({"ts": (start + dt.timedelta(milliseconds=i)).isoformat(), "value": i % 2})
+                    + "\n"
+                    for i in range(per_device)
+                )
+            )
+            files.append(path)
+        began = time.monotonic()
+        publishers = [
+            subprocess.Popen(
+                [
+                    "mosquitto_pub",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    port,
+                    "-q",
+                    "1",
+                    "-l",
+                    "-t",
+                    f"telecare/v1/{HOUSEHOLD}/pir-{n}/motion",
+                ],
+                stdin=path.open("rb"),
+            )
+            for n, path in enumerate(files)
+        ]
+        committed, last_commit = 0, began
+        while committed < per_device * DEVICES:
+            for note in _notifications(listener, timeout=60):
+                committed += json.loads(note)["readings"]
+                last_commit = time.monotonic()
+        for publisher in publishers:
+            publisher.wait(60)
+    return committed / (last_commit - began)
+
+
+def _steady_latencies(database_url: str, broker_url: str) -> list[float]:
+    with _listening(database_url) as listener, store.connect(database_url) as conn:
+        publisher = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.steady_publisher",
+                broker_url,
+                HOUSEHOLD,
+                str(DEVICES),
+                str(STEADY_RATE),
+                str(STEADY_SECONDS),
+            ]
+        )
+        latencies: list[float] = []
+        through = dt.datetime.min.replace(tzinfo=dt.UTC)
+        expected = STEADY_RATE * STEADY_SECONDS
+        while len(latencies) < expected:
+            for note in _notifications(listener, timeout=60):
+                noticed = dt.datetime.now(dt.UTC)
+                newest = dt.datetime.fromisoformat(json.loads(note)["received_through"])
+                published = conn.execute(
+                    "SELECT ts FROM readings WHERE received_at > %s AND received_at <= %s", (through, newest)
+                ).fetchall()
+                conn.commit()
+                latencies.extend((noticed - ts).total_seconds() for (ts,) in published)
+                through = max(through, newest)
+        publisher.wait(60)
+    return latencies
+
+
+@contextlib.contextmanager
+def _listening(database_url: str) -> Iterator[psycopg.Connection[psycopg.rows.TupleRow]]:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(store.READINGS_CHANNEL)))
+        yield conn
+
+
+def _notifications(conn: psycopg.Connection[psycopg.rows.TupleRow], *, timeout: float) -> list[str]:
+    """Wait for the next commit notice, then take any others already waiting."""
+    notices = [n.payload for n in conn.notifies(timeout=timeout, stop_after=1)]
+    if not notices:
+        raise TimeoutError(f"no commit notified for {timeout} s: is ingest running?")
+    return notices + [n.payload for n in conn.notifies(timeout=0.001)]
