@@ -97,13 +97,20 @@ def _store_readings(cur: psycopg.Cursor[TupleRow], readings: Sequence[Reading]) 
     return stored
 
 
+# A sign of the person: movement, a door or cupboard, a bed or chair. Appliance power is not,
+# on its own: a fridge cycles with nobody home.
+_IS_ACTIVITY = "(sensor IN ('contact', 'occupancy') OR (sensor = 'motion' AND value = 1))"
+
+
 def _update_live_state(cur: psycopg.Cursor[TupleRow]) -> None:
     # Set-based over the staged batch: one statement per table, whatever the batch size.
     cur.execute(
-        f"""INSERT INTO device_state (household_id, device_id, last_seen_at)
-            SELECT household_id, device_id, max(received_at) FROM {_STAGING} GROUP BY 1, 2
-            ON CONFLICT (household_id, device_id) DO UPDATE
-            SET last_seen_at = GREATEST(device_state.last_seen_at, EXCLUDED.last_seen_at)"""
+        f"""INSERT INTO device_state (household_id, device_id, last_seen_at, last_activity_at)
+            SELECT household_id, device_id, max(received_at), max(ts) FILTER (WHERE {_IS_ACTIVITY})
+            FROM {_STAGING} GROUP BY 1, 2
+            ON CONFLICT (household_id, device_id) DO UPDATE SET
+                last_seen_at = GREATEST(device_state.last_seen_at, EXCLUDED.last_seen_at),
+                last_activity_at = GREATEST(device_state.last_activity_at, EXCLUDED.last_activity_at)"""
     )
     cur.execute(
         f"""INSERT INTO device_state (household_id, device_id, battery, battery_at)
@@ -114,12 +121,10 @@ def _update_live_state(cur: psycopg.Cursor[TupleRow]) -> None:
             SET battery = EXCLUDED.battery, battery_at = EXCLUDED.battery_at
             WHERE device_state.battery_at IS NULL OR EXCLUDED.battery_at > device_state.battery_at"""
     )
-    # A sign of the person: movement, a door or cupboard, a bed or chair. Appliance power is
-    # not, on its own: a fridge cycles with nobody home.
     cur.execute(
         f"""WITH activity AS (
                 SELECT DISTINCT ON (household_id) household_id, ts, device_id FROM {_STAGING}
-                WHERE sensor IN ('contact', 'occupancy') OR (sensor = 'motion' AND value = 1)
+                WHERE {_IS_ACTIVITY}
                 ORDER BY household_id, ts DESC),
             latest AS (SELECT household_id, max(ts) AS ts FROM {_STAGING} GROUP BY household_id)
             INSERT INTO household_state

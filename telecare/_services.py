@@ -1,8 +1,11 @@
 """Build each long-running service from the settings."""
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 from ingest import IngestConfig, IngestService, Plausibility
+from telecare._health_monitor import DeviceHealthMonitor
 from telecare._platform import Endpoints
 from telecare.mqtt import parse_mqtt_url
 from telecare.settings import Settings
@@ -23,3 +26,26 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
             ),
         )
     )
+
+
+def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> None:
+    """Every service in its own thread until `stop`; one failing stops them all."""
+    services = {
+        "ingest": ingest_service(settings, endpoints).run,
+        "device-health": DeviceHealthMonitor(database_url=endpoints.database_url).run,
+    }
+    threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _guarded(run: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[], None]:
+    def guarded() -> None:
+        try:
+            run(stop)
+        finally:
+            stop.set()  # a service that ends ends the process: a supervisor restarts it whole
+
+    return guarded

@@ -2,7 +2,6 @@
 
 import csv
 import datetime as dt
-import pathlib
 import signal
 import sys
 import threading
@@ -13,7 +12,7 @@ from typing import Annotated
 import typer
 
 import store
-from devices import RegistryFileError, parse_registry_csv
+from telecare._cli_registry import devices_app, households_app
 from telecare._logging import configure_logging
 from telecare._platform import database, platform
 from telecare.settings import Settings
@@ -23,8 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-devices_app = typer.Typer(help="The device registry.", no_args_is_help=True)
 readings_app = typer.Typer(help="Stored sensor readings.", no_args_is_help=True)
+app.add_typer(households_app, name="households")
 app.add_typer(devices_app, name="devices")
 app.add_typer(readings_app, name="readings")
 
@@ -74,12 +73,12 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """Run every service of the platform in one process (today: ingest) until stopped."""
-    from telecare._services import ingest_service
+    """Run every service of the platform in one process (ingest, device health) until stopped."""
+    from telecare._services import run_all
 
     settings = _settings()
     with _stop_on_signals() as stop, platform(settings) as endpoints:
-        ingest_service(settings, endpoints).run(stop)
+        run_all(settings, endpoints, stop)
 
 
 @app.command()
@@ -98,24 +97,6 @@ def migrate() -> None:
     settings = _settings()
     with database(settings):
         typer.echo("database schema is up to date")
-
-
-@devices_app.command("import")
-def devices_import(
-    file: Annotated[pathlib.Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-) -> None:
-    """Register households and devices from a CSV (household,device,sensor,role,room,timezone)."""
-    try:
-        registry_file = parse_registry_csv(file.read_text(encoding="utf-8-sig"))
-    except RegistryFileError as exc:
-        for problem in exc.problems:
-            typer.echo(f"{file}: {problem}", err=True)
-        typer.echo("nothing imported", err=True)
-        raise typer.Exit(1) from exc
-    settings = _settings()
-    with database(settings) as url, store.connect(url) as conn:
-        store.import_registry(conn, registry_file)
-    typer.echo(f"imported {len(registry_file.households)} households, {len(registry_file.devices)} devices")
 
 
 def _timestamp(value: str) -> dt.datetime:
