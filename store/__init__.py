@@ -1,5 +1,6 @@
 """The system of record: schema and migrations, the ingest write path, registry and queries."""
 
+from store._accounts import broker_accounts, save_account
 from store._connect import connect
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
@@ -23,6 +24,7 @@ __all__ = [
     "ReadingWriter",
     "Reconciled",
     "RegistryConflict",
+    "broker_accounts",
     "check_device_health",
     "connect",
     "export_registry",
@@ -34,5 +36,6 @@ __all__ = [
     "open_findings",
     "reconcile_findings",
     "remove_device",
+    "save_account",
     "set_monitoring_state",
 ]

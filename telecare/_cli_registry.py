@@ -29,6 +29,14 @@ from devices import (
     parse_registry_yaml,
 )
 from devices._errors import describe
+from devices._provisioning import (
+    BrokerAccount,
+    acl_file,
+    hash_password,
+    hub_username,
+    new_password,
+    password_file,
+)
 from telecare._logging import configure_logging
 from telecare._platform import database
 from telecare.settings import Settings
@@ -300,3 +308,41 @@ def device_health(household: Annotated[str | None, typer.Option()] = None) -> No
         typer.echo(f"{home}\t{severity}\t{kind}\tsince {onset:%Y-%m-%d %H:%M} UTC\t{message}")
     if not problems:
         typer.echo("all devices healthy")
+
+
+@devices_app.command("provision")
+def provision(
+    household: Annotated[str | None, typer.Argument(help="The household whose hub gets credentials.")] = None,
+    service: Annotated[
+        str | None, typer.Option(help="Instead, an account for a platform service, e.g. ingest.")
+    ] = None,
+    out: Annotated[pathlib.Path | None, typer.Option(help="Where to write passwd and acl.")] = None,
+) -> None:
+    """Create (or rotate) broker credentials and rewrite Mosquitto's password and ACL files.
+
+    The password is printed once and never stored; reload Mosquitto (SIGHUP) afterwards.
+    """
+    if (household is None) == (service is None):
+        raise _fail("name a household, or --service NAME")
+    password = new_password()
+    username = hub_username(household) if household else f"telecare-{service}"
+    account = BrokerAccount(username=username, password_hash=hash_password(password), household=household)
+    settings = Settings()
+    folder = out or settings.data_dir / "mosquitto"
+    with _store() as conn:
+        if household and not store.export_registry(conn, household=household).households:
+            raise _fail(f"no household {household!r}")
+        store.save_account(conn, account)
+        accounts = store.broker_accounts(conn)
+        registry = store.export_registry(conn)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_private(folder / "passwd", password_file(accounts))
+    _write_private(folder / "acl", acl_file(accounts, registry.devices))
+    typer.echo(f"username: {username}")
+    typer.echo(f"password: {password}")
+    typer.echo(f"wrote {folder / 'passwd'} and {folder / 'acl'}; reload Mosquitto to apply (kill -HUP)")
+
+
+def _write_private(path: pathlib.Path, text: str) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(text)

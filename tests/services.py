@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import getpass
 import os
 import pathlib
 import shutil
@@ -62,6 +63,7 @@ def start_mosquitto(workdir: pathlib.Path) -> Iterator[MosquittoProcess]:
         (REPO / "deploy" / "mosquitto.conf").read_text()
         + f"\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
         + f"persistence_location {workdir}/\n"
+        + own_user_line()
     )
     broker = MosquittoProcess(port=port, config=config, process=_spawn_mosquitto(config))
     try:
@@ -70,6 +72,12 @@ def start_mosquitto(workdir: pathlib.Path) -> Iterator[MosquittoProcess]:
     finally:
         broker.process.terminate()
         broker.process.wait(10)
+
+
+def own_user_line() -> str:
+    """Mosquitto started as root switches to the `mosquitto` user, who cannot read a test's
+    private files: a test-owned broker runs as whoever runs the tests."""
+    return f"user {getpass.getuser()}\n"
 
 
 def _spawn_mosquitto(config: pathlib.Path) -> subprocess.Popen[bytes]:
