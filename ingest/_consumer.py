@@ -17,10 +17,6 @@ from telecare.mqtt import BrokerAddress, new_client
 
 log = logging.getLogger(__name__)
 
-# The broker keeps our session, and so every unacknowledged or queued message, for this long
-# while ingest is away. A week outlasts any outage we would survive without noticing.
-SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
-
 
 class Consumer:
     """Subscribes at QoS 1 and hands messages to `inbox`; `acknowledge` releases them."""
@@ -32,6 +28,7 @@ class Consumer:
         client_id: str,
         subscriptions: Iterable[str],
         receive_maximum: int,
+        session_expiry_seconds: int,
     ) -> None:
         self.inbox: queue.SimpleQueue[RawMessage] = queue.SimpleQueue()
         # Set once the broker has confirmed our subscriptions, cleared when the connection drops.
@@ -39,6 +36,7 @@ class Consumer:
         self._address = address
         self._subscriptions = [(topic, 1) for topic in subscriptions]
         self._receive_maximum = receive_maximum
+        self._session_expiry_seconds = session_expiry_seconds
         self._connection = 0
         self._client = new_client(address, client_id=client_id, manual_ack=True)
         self._client.on_connect = self._on_connect
@@ -48,7 +46,7 @@ class Consumer:
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        properties.SessionExpiryInterval = self._session_expiry_seconds
         # The broker stops sending once this many messages await our acknowledgement: this
         # is the bound on ingest's memory and how backpressure reaches the broker.
         properties.ReceiveMaximum = self._receive_maximum

@@ -62,6 +62,7 @@ class IngestConfig:
     batch_size: int = 5000
     batch_seconds: float = 0.2
     receive_maximum: int = 20_000
+    session_expiry_seconds: int = 7 * 24 * 3600
     limits: Plausibility = DEFAULT_LIMITS
 
 
@@ -76,6 +77,7 @@ class IngestService:
             client_id=config.client_id,
             subscriptions=[native.SUBSCRIPTION],
             receive_maximum=config.receive_maximum,
+            session_expiry_seconds=config.session_expiry_seconds,
         )
         self._conn: psycopg.Connection[psycopg.rows.TupleRow] | None = None
         self._writer: store.ReadingWriter | None = None

@@ -20,6 +20,7 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
             batch_size=settings.ingest_batch_size,
             batch_seconds=settings.ingest_batch_seconds,
             receive_maximum=settings.ingest_receive_maximum,
+            session_expiry_seconds=settings.ingest_session_expiry_seconds,
             limits=Plausibility(
                 max_clock_skew=dt.timedelta(seconds=settings.max_clock_skew_seconds),
                 max_age=dt.timedelta(days=settings.max_reading_age_days),

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default="telecare-ingest",
         description="MQTT client id of ingest. Its persistent session holds messages while it is down.",
     )
+    # The broker keeps ingest's session, and so every message for it, this long while ingest
+    # is away. A week outlasts any outage we would survive without noticing.
+    ingest_session_expiry_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
     # 5,000 rows is where COPY's per-batch overhead is already negligible, yet a batch
     # commits in tens of milliseconds, well inside the latency budget.
     ingest_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 5000

@@ -23,7 +23,10 @@ Conn = psycopg.Connection[psycopg.rows.TupleRow]
 @pytest.fixture
 def ingest(database_url: str, mqtt_url: str) -> Iterator[IngestService]:
     """The ingest service in a thread, with a client id (so a session) of this test's own."""
-    settings = Settings(ingest_client_id=f"test-ingest-{uuid.uuid4().hex[:10]}")
+    # A short session: the shared broker need not keep queueing for this test after it ends.
+    settings = Settings(
+        ingest_client_id=f"test-ingest-{uuid.uuid4().hex[:10]}", ingest_session_expiry_seconds=60
+    )
     service = ingest_service(settings, Endpoints(database_url=database_url, mqtt_url=mqtt_url))
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), name="ingest-under-test")
