@@ -1,5 +1,6 @@
 """Households' devices: the sensor vocabulary, the canonical reading, the registry and decoders."""
 
+from devices._appliance import DEFAULT_USAGE_THRESHOLDS, UsageEvent, UsageThresholds, usage_events
 from devices._entries import (
     ConsentBasis,
     ConsentEntry,
@@ -19,6 +20,7 @@ from devices._vocabulary import BINARY_KINDS, DeviceRole, SensorKind, value_prob
 
 __all__ = [
     "BINARY_KINDS",
+    "DEFAULT_USAGE_THRESHOLDS",
     "ConsentBasis",
     "ConsentEntry",
     "ContactEntry",
@@ -33,9 +35,12 @@ __all__ = [
     "RegistryFile",
     "RegistryFileError",
     "SensorKind",
+    "UsageEvent",
+    "UsageThresholds",
     "format_registry_csv",
     "format_registry_yaml",
     "parse_registry_csv",
     "parse_registry_yaml",
+    "usage_events",
     "value_problem",
 ]

@@ -11,21 +11,13 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
-from devices._entries import DeviceEntry, Dialect
+from devices._entries import DeviceEntry
+from devices.dialects import foreign_dialects, subscriptions
 
 # Mosquitto 2's own format ($7$): PBKDF2-SHA512, 101 iterations, a 12-byte salt. Mosquitto
 # verifies exactly this, so the iteration count is not ours to raise.
 _PBKDF2_ITERATIONS = 101
 _SALT_BYTES = 12
-
-# What a foreign dialect's hub publishes for one device, by the vendor id it reports under.
-_DIALECT_TOPICS: dict[Dialect, tuple[str, ...]] = {
-    Dialect.ZIGBEE2MQTT: ("zigbee2mqtt/{id}", "zigbee2mqtt/{id}/availability"),
-    Dialect.TASMOTA: ("tele/{id}/#",),
-    Dialect.SHELLY: ("shellies/{id}/#", "{id}/#"),
-}
-# What the platform's services read: every dialect's namespace.
-SERVICE_READ_TOPICS = ("telecare/v1/#", "zigbee2mqtt/#", "tele/#", "shellies/#", "+/status/#", "+/online")
 
 
 def new_password() -> str:
@@ -57,18 +49,17 @@ def password_file(accounts: Iterable[BrokerAccount]) -> str:
 
 def acl_file(accounts: Iterable[BrokerAccount], devices: Iterable[DeviceEntry]) -> str:
     """Mosquitto ACL: hubs write only their home's topics; services read; the rest get nothing."""
+    dialects = {dialect.name: dialect for dialect in foreign_dialects()}
     vendor_topics: dict[str, list[str]] = {}
     for device in devices:
-        if device.removed_on is None and device.vendor_id and device.dialect in _DIALECT_TOPICS:
-            patterns = _DIALECT_TOPICS[device.dialect]
-            vendor_topics.setdefault(device.household, []).extend(
-                p.format(id=device.vendor_id) for p in patterns
-            )
+        dialect = dialects.get(device.dialect)
+        if device.removed_on is None and device.vendor_id and dialect is not None:
+            vendor_topics.setdefault(device.household, []).extend(dialect.publish_topics(device.vendor_id))
     lines = ["# Written by `telecare devices provision`; edits are overwritten.", ""]
     for account in sorted(accounts, key=lambda a: a.username):
         lines.append(f"user {account.username}")
         if account.household is None:
-            lines.extend(f"topic read {topic}" for topic in SERVICE_READ_TOPICS)
+            lines.extend(f"topic read {topic}" for topic in subscriptions())
         else:
             lines.append(f"topic write telecare/v1/{account.household}/#")
             lines.extend(

@@ -4,6 +4,7 @@ import dataclasses
 
 from devices._reading import DeviceStatus, Reading
 from devices._vocabulary import SensorKind
+from devices.dialects import VendorDevice
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -12,6 +13,11 @@ class Registry:
 
     households: frozenset[str]
     sensors: dict[tuple[str, str], frozenset[SensorKind]]
+    # (dialect, vendor id) -> our device, for messages in a vendor's own dialect.
+    vendors: dict[tuple[str, str], VendorDevice] = dataclasses.field(default_factory=dict)
+
+    def vendor_device(self, dialect: str, vendor_id: str) -> VendorDevice | None:
+        return self.vendors.get((dialect, vendor_id))
 
     def problem(self, item: Reading | DeviceStatus) -> str | None:
         """Why this reading or status cannot be accepted from this registry, or None."""

@@ -4,6 +4,7 @@ broker and the store ignores what it already holds."""
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import queue
 import threading
@@ -12,8 +13,7 @@ import time
 import psycopg
 
 import store
-from devices import Registry
-from devices.dialects import native
+from devices import Registry, dialects
 from ingest._consumer import Consumer
 from ingest._triage import Plausibility, RawMessage, Triage, triage
 from telecare.mqtt import BrokerAddress
@@ -75,7 +75,7 @@ class IngestService:
         self._consumer = Consumer(
             address=config.broker,
             client_id=config.client_id,
-            subscriptions=[native.SUBSCRIPTION],
+            subscriptions=list(dialects.subscriptions()),
             receive_maximum=config.receive_maximum,
             session_expiry_seconds=config.session_expiry_seconds,
         )
@@ -195,10 +195,14 @@ class IngestService:
 
     def _triage(self, batch: list[RawMessage]) -> Triage:
         self._refresh_registry(max_age=REGISTRY_MAX_AGE_SECONDS)
-        sorted_out = triage(batch, self._registry, native.decode, self.config.limits)
+        sorted_out = self._triage_against_registry(batch)
         if sorted_out.unknown_devices and self._refresh_registry(max_age=REGISTRY_MIN_RELOAD_SECONDS):
-            sorted_out = triage(batch, self._registry, native.decode, self.config.limits)
+            sorted_out = self._triage_against_registry(batch)
         return sorted_out
+
+    def _triage_against_registry(self, batch: list[RawMessage]) -> Triage:
+        decode = functools.partial(dialects.decode_message, lookup=self._registry.vendor_device)
+        return triage(batch, self._registry, decode, self.config.limits)
 
     def _refresh_registry(self, *, max_age: float) -> bool:
         if time.monotonic() - self._registry_loaded_at < max_age:

@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from devices import DeviceStatus, Reading, Registry
-from devices.dialects import DecodeError
+from devices.dialects import DecodeError, UnregisteredVendorId
 from store import DeadLetter
 
 Decoder = Callable[[str, bytes, dt.datetime], list[Reading | DeviceStatus]]
@@ -49,6 +49,7 @@ def triage(
         try:
             items = decode(message.topic, message.payload, message.received_at)
         except DecodeError as exc:
+            result.unknown_devices += isinstance(exc, UnregisteredVendorId)
             result.dead_letters.append(_dead(message, str(exc)))
             continue
         reason = next(filter(None, (_problem(item, registry, limits) for item in items)), None)

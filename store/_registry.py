@@ -22,6 +22,7 @@ from devices import (
     RegistryFile,
     SensorKind,
 )
+from devices.dialects import VendorDevice
 
 _HOUSEHOLD_COLUMNS = (
     "timezone",
@@ -198,7 +199,7 @@ def export_registry(conn: psycopg.Connection[TupleRow], *, household: str | None
 
 
 def load_registry(conn: psycopg.Connection[TupleRow]) -> Registry:
-    """One snapshot of the installed registry for ingest (two queries, whatever its size)."""
+    """One snapshot of the installed registry for ingest (a fixed few queries, whatever its size)."""
     households = frozenset(row[0] for row in conn.execute("SELECT id FROM households"))
     sensors: defaultdict[tuple[str, str], set[SensorKind]] = defaultdict(set)
     for household, device in conn.execute("SELECT household_id, id FROM devices WHERE removed_on IS NULL"):
@@ -209,7 +210,17 @@ def load_registry(conn: psycopg.Connection[TupleRow]) -> Registry:
            WHERE d.removed_on IS NULL"""
     ):
         sensors[(household, device)].add(SensorKind(sensor))
-    return Registry(households, {key: frozenset(kinds) for key, kinds in sensors.items()})
+    frozen = {key: frozenset(kinds) for key, kinds in sensors.items()}
+    vendors = {
+        (dialect, vendor_id): VendorDevice(
+            household=household, device=device, sensors=frozen[(household, device)]
+        )
+        for household, device, dialect, vendor_id in conn.execute(
+            """SELECT household_id, id, dialect, vendor_id FROM devices
+               WHERE vendor_id IS NOT NULL AND removed_on IS NULL"""
+        )
+    }
+    return Registry(households, frozen, vendors)
 
 
 def set_monitoring_state(

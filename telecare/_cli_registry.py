@@ -1,6 +1,8 @@
 """`telecare households ...` and `telecare devices ...`: the registry from the command line."""
 
 import datetime as dt
+import functools
+import json
 import pathlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +39,7 @@ from devices._provisioning import (
     new_password,
     password_file,
 )
+from devices.dialects import decode_message
 from telecare._logging import configure_logging
 from telecare._platform import database
 from telecare.settings import Settings
@@ -346,3 +349,40 @@ def provision(
 def _write_private(path: pathlib.Path, text: str) -> None:
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(text)
+
+
+@devices_app.command("decode")
+def decode(
+    topic: str,
+    payload: str,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """What the platform makes of one MQTT message against the registry: the installer's first
+    tool when a sensor "does nothing". Runs exactly the checks ingest runs; stores nothing."""
+    from ingest import RawMessage, triage
+    from ingest._service import DEFAULT_LIMITS
+
+    with _store() as conn:
+        registry = store.load_registry(conn)
+    message = RawMessage(topic=topic, payload=payload.encode(), received_at=dt.datetime.now(dt.UTC))
+    decode_against = functools.partial(decode_message, lookup=registry.vendor_device)
+    outcome = triage([message], registry, decode_against, DEFAULT_LIMITS)
+    for reading in outcome.readings:
+        fields = {
+            "household": reading.household,
+            "device": reading.device,
+            "sensor": str(reading.sensor),
+            "value": reading.value,
+            "ts": reading.ts.isoformat(),
+        }
+        typer.echo(
+            json.dumps(fields) if as_json else "reading\t" + "\t".join(str(v) for v in fields.values())
+        )
+    for status in outcome.statuses:
+        state = "online" if status.online else "offline"
+        fields = {"household": status.household, "device": status.device, "status": state}
+        typer.echo(json.dumps(fields) if as_json else f"status\t{status.household}\t{status.device}\t{state}")
+    for letter in outcome.dead_letters:
+        typer.echo(json.dumps({"rejected": letter.reason}) if as_json else f"rejected\t{letter.reason}")
+    if outcome.dead_letters:
+        raise typer.Exit(1)

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+import store
+from devices import parse_registry_csv
 from ingest import IngestService
 from telecare._platform import Endpoints
 from telecare._services import ingest_service
@@ -202,3 +204,36 @@ def test_live_state_follows_the_latest_activity_and_device_status(
     }
     assert devices["kitchen-pir"] == (None, 81.0)
     assert devices["pendant"] == (False, None)
+
+
+def test_a_zigbee2mqtt_message_is_stored_under_the_household_its_vendor_id_is_registered_to(
+    ingest: IngestService, conn: Conn, database_url: str, mqtt_url: str, household_id: str
+) -> None:
+    friendly_name = f"door_{household_id}"
+    store.import_registry(
+        conn,
+        parse_registry_csv(
+            "household,device,sensor,role,room,timezone,dialect,vendor_id\n"
+            f"{household_id},front-door,contact,front_door,hall,Europe/London,zigbee2mqtt,{friendly_name}\n"
+        ),
+    )
+    seen = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
+    payload = json.dumps({"contact": False, "battery": 64, "last_seen": seen.isoformat()}).encode()
+
+    publish(
+        mqtt_url,
+        [
+            (f"zigbee2mqtt/{friendly_name}", payload),
+            (f"zigbee2mqtt/{friendly_name}/availability", b'{"state":"online"}'),
+        ],
+    )
+    wait_until(lambda: ingest.stats.messages >= 2, timeout=30, what="both messages ingested")
+
+    assert _stored(conn, household_id) == {
+        ("front-door", "contact", seen, 1.0),
+        ("front-door", "battery", seen, 64.0),
+    }
+    assert conn.execute(
+        "SELECT online FROM device_state WHERE household_id = %s AND device_id = 'front-door'",
+        (household_id,),
+    ).fetchone() == (True,)

@@ -1,6 +1,7 @@
 """The registry: households with consent and contacts, devices with dialects, all or nothing."""
 
 import datetime as dt
+import json
 import os
 import pathlib
 import subprocess
@@ -223,3 +224,34 @@ def test_an_installer_manages_a_home_from_the_command_line(database_url: str, tm
     refused = _telecare(database_url, "households", "state", "h-404", "paused")
     assert refused.returncode == 1
     assert "no household 'h-404'" in refused.stderr
+
+
+def test_an_installer_sees_what_a_message_becomes_or_why_not(database_url: str) -> None:
+    with store.connect(database_url) as conn:
+        store.import_registry(conn, parse_registry_yaml(COUNCIL_FILE))
+
+    door = _telecare(
+        database_url,
+        "devices",
+        "decode",
+        "zigbee2mqtt/front_door_42",
+        '{"contact": false, "battery": 91}',
+        "--json",
+    )
+    stranger = _telecare(
+        database_url, "devices", "decode", "zigbee2mqtt/garage_door", '{"contact": true}', "--json"
+    )
+    lwt = _telecare(database_url, "devices", "decode", "tele/tasmota_5F1A2B/LWT", "Offline")
+
+    assert door.returncode == 0, door.stderr
+    readings = [json.loads(line) for line in door.stdout.splitlines()]
+    assert {(r["household"], r["device"], r["sensor"], r["value"]) for r in readings} == {
+        ("h-0042", "front-door", "contact", 1.0),  # Zigbee2MQTT's contact=false means open
+        ("h-0042", "front-door", "battery", 91.0),
+    }
+    assert stranger.returncode == 1
+    assert json.loads(stranger.stdout) == {
+        "rejected": "no device registered for zigbee2mqtt friendly name 'garage_door' "
+        "(register it with dialect zigbee2mqtt and vendor_id garage_door)"
+    }
+    assert lwt.stdout == "status\th-0042\tkettle-plug\toffline\n"

@@ -8,6 +8,7 @@ Unknown payload keys are ignored so devices can add fields without breaking olde
 """
 
 import datetime as dt
+import functools
 import re
 from typing import Final
 
@@ -44,25 +45,15 @@ def decode(topic: str, payload: bytes, received_at: dt.datetime) -> list[Reading
     body = json_object(payload, shape=_PAYLOAD_SHAPE)
     ts = parse_timestamp(body.get("ts"))
     value = number(body.get("value"), "value")
-    decoded: list[Reading | DeviceStatus] = [
-        checked_reading(
-            household=household, device=device, sensor=sensor, value=value, ts=ts, received_at=received_at
-        )
-    ]
+    reading = functools.partial(
+        checked_reading, household=household, device=device, ts=ts, received_at=received_at
+    )
+    decoded: list[Reading | DeviceStatus] = [reading(sensor=sensor, value=value)]
     if "seq" in body and (type(body["seq"]) is not int or body["seq"] < 0):
         raise DecodeError("'seq' must be a non-negative integer")
     if sensor is not SensorKind.BATTERY and body.get("battery") is not None:
         battery = number(body["battery"], "battery")
-        decoded.append(
-            checked_reading(
-                household=household,
-                device=device,
-                sensor=SensorKind.BATTERY,
-                value=battery,
-                ts=ts,
-                received_at=received_at,
-            )
-        )
+        decoded.append(reading(sensor=SensorKind.BATTERY, value=battery))
     return decoded
 
 
