@@ -1,5 +1,5 @@
-"""The broker side of ingest: a persistent MQTT 5 session whose messages are acknowledged
-only when the caller says they are stored."""
+"""The broker side of ingest: a persistent session (MQTT 5, or 3.1.1 where the broker speaks
+nothing newer) whose messages are acknowledged only when the caller says they are stored."""
 
 import datetime as dt
 import logging
@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -38,13 +39,19 @@ class Consumer:
         self._receive_maximum = receive_maximum
         self._session_expiry_seconds = session_expiry_seconds
         self._connection = 0
-        self._client = new_client(address, client_id=client_id, manual_ack=True)
+        self._client = new_client(address, client_id=client_id, manual_ack=True, persistent=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe
 
     def start(self) -> None:
+        if self._address.protocol is not MQTTProtocolVersion.MQTTv5:
+            # MQTT 3.1.1: the session was asked for in the constructor; there is no Receive
+            # Maximum, so the broker's own in-flight limit is the bound.
+            self._client.connect_async(self._address.host, self._address.port)
+            self._client.loop_start()
+            return
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self._session_expiry_seconds
         # The broker stops sending once this many messages await our acknowledgement: this

@@ -25,7 +25,7 @@ def database(settings: Settings) -> Iterator[str]:
         url = settings.database_url
         if url is None:
             log.info("no TELECARE_DATABASE_URL: starting embedded PostgreSQL")
-            from telecare._embedded import embedded_postgres
+            from telecare._embedded_postgres import embedded_postgres
 
             url = stack.enter_context(embedded_postgres(settings.data_dir / "postgres"))
         with store.connect(url, application_name="telecare-migrate") as conn:
@@ -40,7 +40,7 @@ def broker(settings: Settings) -> Iterator[str]:
         yield settings.mqtt_url
         return
     log.info("no TELECARE_MQTT_URL: starting the in-process MQTT broker")
-    from telecare._embedded import embedded_broker
+    from telecare._embedded_broker import embedded_broker
 
     with embedded_broker() as url:
         yield url

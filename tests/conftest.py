@@ -28,7 +28,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    from telecare._embedded import embedded_postgres
+    from telecare._embedded_postgres import embedded_postgres
 
     with embedded_postgres(tmp_path_factory.mktemp("postgres")) as embedded_url:
         yield embedded_url
@@ -60,7 +60,7 @@ def mqtt_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from telecare._embedded import embedded_broker
+    from telecare._embedded_broker import embedded_broker
 
     with embedded_broker() as embedded_url:
         yield embedded_url
