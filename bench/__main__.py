@@ -1,10 +1,9 @@
-"""Run every benchmark and print its figures (each the median of several runs)."""
+"""Run the benchmarks (all, or those named: `python -m bench detection`) and print their figures."""
 
+import importlib
 import os
 import platform
 import sys
-
-from bench import ingest
 
 
 def main() -> None:
@@ -12,8 +11,10 @@ def main() -> None:
         f"# machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         file=sys.stderr,
     )
-    for line in ingest.run():
-        print(line, flush=True)
+    wanted = sys.argv[1:] or ["ingest", "simulator", "detection"]
+    for name in wanted:
+        for line in importlib.import_module(f"bench.{name}").run():
+            print(line, flush=True)
 
 
 main()

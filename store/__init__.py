@@ -1,6 +1,7 @@
 """The system of record: schema and migrations, the ingest write path, registry and queries."""
 
 from store._accounts import broker_accounts, save_account
+from store._baselines import latest_baselines, save_baselines
 from store._connect import connect
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
@@ -30,6 +31,7 @@ __all__ = [
     "export_registry",
     "import_registry",
     "iter_readings",
+    "latest_baselines",
     "load_device_health",
     "load_registry",
     "migrate",
@@ -37,5 +39,6 @@ __all__ = [
     "reconcile_findings",
     "remove_device",
     "save_account",
+    "save_baselines",
     "set_monitoring_state",
 ]

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 
+from detection._service import DetectionService
 from ingest import IngestConfig, IngestService, Plausibility
 from telecare._health_monitor import DeviceHealthMonitor
 from telecare._platform import Endpoints
@@ -34,6 +35,7 @@ def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> 
     services = {
         "ingest": ingest_service(settings, endpoints).run,
         "device-health": DeviceHealthMonitor(database_url=endpoints.database_url).run,
+        "detection": DetectionService(database_url=endpoints.database_url).run,
     }
     threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]
     for thread in threads:

@@ -2,6 +2,8 @@
 
 import csv
 import datetime as dt
+import json
+import pathlib
 import signal
 import sys
 import threading
@@ -12,6 +14,7 @@ from typing import Annotated
 import typer
 
 import store
+from simulator.cli import import_app, inject, replay, simulate
 from telecare._cli_registry import devices_app, households_app
 from telecare._logging import configure_logging
 from telecare._platform import database, platform
@@ -23,6 +26,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 readings_app = typer.Typer(help="Stored sensor readings.", no_args_is_help=True)
+app.command()(simulate)
+app.command()(replay)
+app.command()(inject)
+app.add_typer(import_app, name="import")
 app.add_typer(households_app, name="households")
 app.add_typer(devices_app, name="devices")
 app.add_typer(readings_app, name="readings")
@@ -73,7 +80,7 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """Run every service of the platform in one process (ingest, device health) until stopped."""
+    """Run every service of the platform in one process (ingest, detection, device health)."""
     from telecare._services import run_all
 
     settings = _settings()
@@ -89,6 +96,16 @@ def ingest() -> None:
     settings = _settings()
     with _stop_on_signals() as stop, platform(settings) as endpoints:
         ingest_service(settings, endpoints).run(stop)
+
+
+@app.command()
+def detect() -> None:
+    """Run the detection service alone: instant rules, watchdogs each minute, daily refits."""
+    from detection._service import DetectionService
+
+    settings = _settings()
+    with _stop_on_signals() as stop, database(settings) as url:
+        DetectionService(database_url=url).run(stop)
 
 
 @app.command()
@@ -129,3 +146,43 @@ def readings_export(
 
 def _plain_number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
+
+
+@app.command()
+def evaluate(
+    folder: Annotated[pathlib.Path, typer.Argument(exists=True, file_okay=False, help="A scenario folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    findings: Annotated[
+        pathlib.Path | None, typer.Option(help="Also write every finding as a JSON line here.")
+    ] = None,
+) -> None:
+    """Replay a scenario through the real detection code in simulated time and score it.
+
+    Per incident kind: count, recall, median and 90th-percentile delay; false alerts in total
+    and per household per 30 days (device-health findings counted apart). See the README for
+    the matching rule.
+    """
+    from detection import finding_record, replay, score
+    from simulator import read_scenario
+
+    configure_logging(Settings().log_level)
+    scenario = read_scenario(folder)
+    episodes = replay(scenario)
+    if findings is not None:
+        with findings.open("w", encoding="utf-8") as out:
+            for episode in episodes:
+                out.write(json.dumps(finding_record(episode)) + "\n")
+    result = score(episodes, scenario)
+    if as_json:
+        typer.echo(json.dumps(result.as_json()))
+        return
+    typer.echo(f"{result.households} households, {result.days:g} days")
+    typer.echo(f"{'incident':<16}{'count':>6}{'found':>7}{'recall':>8}{'median min':>12}{'p90 min':>9}")
+    for kind, s in result.by_kind.items():
+        median = f"{s.median_delay_min:.0f}" if s.median_delay_min is not None else "-"
+        p90 = f"{s.p90_delay_min:.0f}" if s.p90_delay_min is not None else "-"
+        typer.echo(f"{kind:<16}{s.count:>6}{s.detected:>7}{s.recall:>8.2f}{median:>12}{p90:>9}")
+    typer.echo(
+        f"false alerts: {result.false_alerts} ({result.false_alerts_per_household_30d:.2f} per household "
+        f"per 30 days); device-health findings: {result.device_findings}"
+    )

@@ -1,0 +1,97 @@
+"""Detection: scored on a simulated population, and timed.
+
+- detect_<kind>_recall / _median_delay: 200 households x 60 days, all personas, random
+  incidents (2 per household per 30 days), scored by `telecare evaluate`'s rules;
+- detect_false_alerts: false alerts per household per 30 days (device health apart);
+- baseline_fit_10k: daily summaries and baseline fit for 10,000 households x 28 days;
+- watchdog_pass_100k: one watchdog pass over 100,000 households.
+The real homes in ../shared/data are scored by bench/real_homes.py.
+"""
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from detection._baseline import RoutineBaseline
+from detection._daily import summarise_days
+from detection._engine import _baseline_arrays
+from detection._evaluate import _occupied, homes_of, places, replay, score
+from detection._localtime import local_day_and_time
+from detection._state import HomeStates
+from detection._watchdogs import Capabilities, watchdog_pass
+from devices import DeviceRole
+from simulator._population import simulate_population
+
+RUNS = 3
+
+
+def run() -> Iterator[str]:
+    yield from _scored()
+    yield f"baseline_fit_10k {_median(_fit_10k):.1f} s"
+    yield f"watchdog_pass_100k {_median(_pass_100k) * 1000:.0f} ms"
+
+
+def _median(measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(RUNS))
+
+
+def _scored() -> Iterator[str]:
+    started = time.monotonic()
+    scenario = simulate_population(households=200, days=60, seed=2026, incident_rate=2.0)
+    evaluation = score(replay(scenario), scenario)
+    print(f"# detection evaluation took {time.monotonic() - started:.0f} s", file=sys.stderr)
+    for kind, s in evaluation.by_kind.items():
+        yield f"detect_{kind}_recall {s.recall:.3f} ({s.detected}/{s.count})"
+        if s.median_delay_min is not None:
+            yield f"detect_{kind}_median_delay {s.median_delay_min:.0f} min (p90 {s.p90_delay_min:.0f})"
+    yield f"detect_false_alerts {evaluation.false_alerts_per_household_30d:.2f} per household per 30 days"
+    yield f"detect_device_findings {evaluation.device_findings} findings"
+
+
+def _fit_10k() -> float:
+    """Summaries and fits for 10,000 homes, their event streams taken from 100 simulated ones."""
+    scenario = simulate_population(households=100, days=28, seed=7)
+    homes = homes_of(scenario)
+    place = places(scenario, homes)
+    table = scenario.readings
+    streams = []
+    for home in homes:
+        rows = np.flatnonzero(table.household == table.households.index(home.id))
+        has_bed = any(d.role is DeviceRole.BED for d in home.devices.values())
+        in_bed = _occupied(table, rows, home, frozenset({DeviceRole.BED})) if has_bed else None
+        resting = _occupied(table, rows, home, frozenset({DeviceRole.BED, DeviceRole.CHAIR}))
+        streams.append((table.ts[rows], place[rows], resting, in_bed, home.timezone))
+    days, _ = local_day_and_time(table.ts[:1], homes[0].timezone)
+    span = range(int(days[0]), int(days[0]) + 28)
+    started = time.monotonic()
+    for n in range(10_000):
+        t, p, resting, in_bed, tz = streams[n % len(streams)]
+        RoutineBaseline().fit(summarise_days(t, p, resting, in_bed, tz, span))
+    return time.monotonic() - started
+
+
+def _pass_100k() -> float:
+    n = 100_000
+    rng = np.random.default_rng(1)
+    now = 1_800_000_000.0
+    states = HomeStates([f"h{i}" for i in range(n)])
+    states.last_sign[:] = now - rng.exponential(1800, n)
+    states.last_inside[:] = states.last_sign
+    states.last_door[:] = now - rng.exponential(86_400, n)
+    states.last_up[:] = now - rng.exponential(7200, n)
+    states.last_kitchen[:] = now - rng.exponential(14_400, n)
+    states.place_since[:] = states.last_sign - rng.exponential(600, n)
+    states.last_place[:] = rng.integers(1, 7, n)
+    states.last_reading[:] = now - rng.exponential(300, n)
+    states.resting[:] = rng.random(n) < 0.3
+    baselines = _baseline_arrays([RoutineBaseline().fit_empty()] * n)
+    everywhere = np.ones(n, dtype=bool)
+    capabilities = Capabilities(
+        inside=everywhere, kitchen=everywhere, bathroom=everywhere, heartbeat=everywhere
+    )
+    started = time.perf_counter()
+    watchdog_pass(states, baselines, capabilities, now, np.zeros(n), everywhere)
+    return time.perf_counter() - started

@@ -1,0 +1,211 @@
+"""The detection service: the engine fed from the store. It reads new readings by when they
+were received, ticks the watchdogs each minute, writes findings, and refits baselines daily.
+
+Everything it needs is derived from stored data, so a restart loses nothing: it warms its
+state from the last day of readings and resumes; findings are reconciled, never duplicated.
+"""
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.rows import TupleRow
+
+import store
+from detection._baseline import WINDOW_DAYS, RoutineBaseline
+from detection._daily import summarise_days
+from detection._engine import Device, Engine, Episode, Home
+from detection._localtime import local_day_and_time
+from detection._signals import REST_MATS, place_of
+from devices import DeviceRole, SensorKind
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0  # the issue asks for every household at least once a minute
+WARM_UP = dt.timedelta(hours=24)  # state needs the last sign of the person: a day covers sleep
+REFIT_EVERY = dt.timedelta(hours=24)
+REGISTRY_EVERY = dt.timedelta(minutes=5)
+# Detection's own findings; device health's are written by the device-health service.
+_PERSON_KINDS = frozenset(
+    {
+        "alarm_pressed",
+        "fall_detected",
+        "smoke",
+        "carbon_monoxide",
+        "water_leak",
+        "night_exit",
+        "inactivity",
+        "not_up",
+        "expected_activity_missing",
+        "bathroom_long",
+        "not_back_home",
+        "cold_home",
+        "hot_home",
+        "hub_offline",
+    }
+)
+
+Conn = psycopg.Connection[TupleRow]
+
+
+class DetectionService:
+    def __init__(self, *, database_url: str) -> None:
+        self._database_url = database_url
+        self._engine = Engine([])
+        self._cursor = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._refitted = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._registry_read = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                with (
+                    store.connect(self._database_url, application_name="telecare-detect") as conn,
+                    psycopg.connect(self._database_url, autocommit=True) as listener,
+                ):
+                    listener.execute(f"LISTEN {store.READINGS_CHANNEL}")
+                    self._serve(conn, listener, stop)
+            except psycopg.OperationalError as exc:
+                log.warning("detection paused: database unavailable (%s); retrying", exc.sqlstate)
+                stop.wait(5)
+
+    def _serve(self, conn: Conn, listener: psycopg.Connection[TupleRow], stop: threading.Event) -> None:
+        next_tick = 0.0
+        while not stop.is_set():
+            tick = time.monotonic() >= next_tick
+            if tick:
+                next_tick = time.monotonic() + TICK_SECONDS
+            self.pass_once(conn, dt.datetime.now(dt.UTC), tick=tick)
+            # Until the next tick, wake as soon as ingest commits readings: a pendant press
+            # becomes a finding within moments, not at the next minute.
+            wait = min(1.0, max(0.0, next_tick - time.monotonic()))
+            for _ in listener.notifies(timeout=wait, stop_after=1):
+                pass
+
+    def pass_once(self, conn: Conn, now: dt.datetime, *, tick: bool = True) -> None:
+        """One pass at `now`: registry, baselines, new readings, watchdogs if `tick`, findings."""
+        if now - self._registry_read >= REGISTRY_EVERY:
+            self._load_homes(conn, now)
+        if now - self._refitted >= REFIT_EVERY:
+            self._refit(conn, now)
+        self._feed(conn, since=self._cursor, upto=now)
+        if tick:
+            self._engine.tick(now.timestamp())
+        current = [_finding(e) for e in self._engine.open.values() if e.kind in _PERSON_KINDS]
+        result = store.reconcile_findings(conn, _PERSON_KINDS, current, now)
+        if result.opened or result.cleared:
+            log.info("detection pass opened=%d cleared=%d", result.opened, result.cleared)
+
+    def _load_homes(self, conn: Conn, now: dt.datetime) -> None:
+        homes, watched = _homes(conn)
+        if [h.id for h in homes] != [h.id for h in self._engine.homes] or homes != self._engine.homes:
+            self._engine = Engine(homes)
+            models = store.latest_baselines(conn)
+            self._engine.set_baselines(
+                {h: RoutineBaseline.from_json(m) for h, m in models.items() if h in self._engine.states.index}
+            )
+            self._cursor = now - WARM_UP
+        self._engine.watched = np.array([watched[h.id] for h in homes], dtype=bool)
+        self._registry_read = now
+        conn.commit()
+
+    def _feed(self, conn: Conn, *, since: dt.datetime, upto: dt.datetime) -> None:
+        with conn.cursor(name="detection_feed") as cur:
+            cur.itersize = 10_000
+            cur.execute(
+                """SELECT household_id, device_id, sensor, value, ts, received_at FROM readings
+                   WHERE received_at > %s AND received_at <= %s ORDER BY ts""",
+                (since, upto),
+            )
+            for household, device, sensor, value, ts, _ in cur:
+                if household in self._engine.states.index:
+                    self._engine.observe(household, device, SensorKind(sensor), value, ts.timestamp())
+        conn.commit()
+        self._cursor = upto
+
+    def _refit(self, conn: Conn, now: dt.datetime) -> None:
+        fitted = fit_baselines(conn, self._engine.homes, now)
+        self._engine.set_baselines(fitted)
+        store.save_baselines(conn, [(h, b.days_learned_, b.to_json()) for h, b in fitted.items()], now)
+        self._refitted = now
+        log.info("baselines refitted households=%d", len(fitted))
+
+
+def _homes(conn: Conn) -> tuple[list[Home], dict[str, bool]]:
+    devices: defaultdict[str, dict[str, Device]] = defaultdict(dict)
+    sensors: defaultdict[tuple[str, str], set[SensorKind]] = defaultdict(set)
+    for h, d, sensor in conn.execute("SELECT household_id, device_id, sensor FROM device_sensors"):
+        sensors[(h, d)].add(SensorKind(sensor))
+    for h, d, role, room in conn.execute(
+        "SELECT household_id, id, role, room FROM devices WHERE removed_on IS NULL ORDER BY household_id, id"
+    ):
+        devices[h][d] = Device(DeviceRole(role), room, frozenset(sensors[(h, d)]))
+    rows = conn.execute(
+        "SELECT id, timezone, monitoring_state FROM households WHERE monitoring_state <> 'ended' ORDER BY id"
+    ).fetchall()
+    homes = [Home(id=h, timezone=tz, devices=devices[h]) for h, tz, _ in rows]
+    # Away or paused: instant safety rules still speak, the routine watchdogs do not.
+    return homes, {h: state == "active" for h, _, state in rows}
+
+
+def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, RoutineBaseline]:
+    """Each home's baseline from its last 28 days of readings (one streamed query for all)."""
+    since = now - dt.timedelta(days=WINDOW_DAYS + 1)
+    by_home: defaultdict[str, list[tuple[float, str, str, float]]] = defaultdict(list)
+    with conn.cursor(name="baseline_history") as cur:
+        cur.itersize = 50_000
+        cur.execute(
+            """SELECT household_id, extract(epoch FROM ts), device_id, sensor, value FROM readings
+               WHERE ts >= %s AND ts < %s AND sensor IN ('motion', 'contact', 'occupancy', 'power')
+               ORDER BY household_id, ts""",
+            (since, now),
+        )
+        for household, t, device, sensor, value in cur:
+            by_home[household].append((float(t), device, sensor, value))
+    conn.commit()
+    return {home.id: _fit_home(home, by_home.get(home.id, []), now) for home in homes}
+
+
+def _fit_home(home: Home, history: list[tuple[float, str, str, float]], now: dt.datetime) -> RoutineBaseline:
+    if not history:
+        return RoutineBaseline().fit_empty()
+    t = np.array([row[0] for row in history])
+    place = np.zeros(len(history), dtype=np.int8)
+    resting = np.zeros(len(history), dtype=bool)
+    in_bed = np.zeros(len(history), dtype=bool)
+    occupied: dict[str, bool] = {}
+    has_bed = any(d.role is DeviceRole.BED for d in home.devices.values())
+    for n, (_, device, sensor, value) in enumerate(history):
+        spec = home.devices.get(device)
+        if spec is None:
+            continue
+        kind = SensorKind(sensor)
+        place[n] = place_of(spec.role, spec.room, kind, value)
+        if kind is SensorKind.OCCUPANCY and spec.role in REST_MATS:
+            occupied[device] = value == 1
+        resting[n] = any(occupied.values())
+        in_bed[n] = any(v for d, v in occupied.items() if home.devices[d].role is DeviceRole.BED)
+    today = int(local_day_and_time(np.array([now.timestamp()]), home.timezone)[0][0])
+    summaries = summarise_days(
+        t, place, resting, in_bed if has_bed else None, home.timezone, range(today - WINDOW_DAYS, today)
+    )
+    return RoutineBaseline().fit(summaries)
+
+
+def _finding(episode: Episode) -> store.Finding:
+    evidence: dict[str, Any] = {k: (None if v != v else v) for k, v in episode.evidence.items()}  # NaN: none
+    return store.Finding(
+        household=episode.household,
+        condition_key=episode.condition_key,
+        kind=episode.kind,
+        severity=episode.severity,
+        onset=dt.datetime.fromtimestamp(episode.onset, dt.UTC),
+        message=episode.message,
+        evidence=evidence,
+        device=episode.device,
+    )
