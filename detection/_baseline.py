@@ -24,22 +24,23 @@ WINDOW_DAYS = 28
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PopulationDefaults:
-    """Conservative starting points for a new home: late enough to rarely cry wolf."""
+    """Conservative starting points for a new home, late and long enough to rarely cry wolf
+    while the home's own routine is learned (late risers sleep until 11:00; some sit for an
+    evening without a sensor seeing them move)."""
 
-    # Quiet at home: 3 h by day, 12 h by night; late risers are still asleep at 10:00, so the
-    # day starts at 10:30 and ends at 21:00.
-    day_quiet: float = 3 * HOUR
+    # Quiet at home: 4 h by day (11:30-21:00), 12 h by night.
+    day_quiet: float = 4 * HOUR
     night_quiet: float = 12 * HOUR
-    day_from: float = 10.5 * HOUR
+    day_from: float = 11.5 * HOUR
     day_until: float = 21 * HOUR
     # In bed or the chair: a nap by day, a night's sleep by night.
-    day_rest: float = 4 * HOUR
+    day_rest: float = 6 * HOUR
     night_rest: float = 14 * HOUR
-    latest_rising: float = 10.5 * HOUR
-    latest_kitchen: float = 12 * HOUR
+    latest_rising: float = 11.5 * HOUR
+    latest_kitchen: float = 13 * HOUR
     night_start: float = 23.5 * HOUR
     night_end: float = 5.5 * HOUR
-    bathroom_limit: float = 2 * HOUR
+    bathroom_limit: float = 3 * HOUR
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

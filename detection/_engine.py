@@ -221,8 +221,15 @@ class Engine:
             self._close(home.id, kind, t)  # cancelled, or the detector reset
 
     def _maybe_night_exit(self, i: int, home: Home, t: float) -> None:
+        states = self.states
+        if states.last_door[i] > (
+            states.last_inside[i] if states.last_inside[i] == states.last_inside[i] else -1
+        ):
+            return  # the person was out: this door is them coming home
         start, end = self._arrays.night_start[i], self._arrays.night_end[i]
         local = (t + self._utc_offsets(t)[i]) % 86_400
+        if self._arrays.usual_departure[i, int(local // 3600) % 24]:
+            return  # they go out at this hour often enough: a habit, not an exit in the night
         # The night starts before midnight (23:45) or after it (settled at 00:30: 24:45).
         in_night = (local >= start or local < end) if start < 86_400 else (start - 86_400 <= local < end)
         if in_night and (home.id, "night_exit") not in self.open:
@@ -280,16 +287,24 @@ _WATCHDOG_KINDS = frozenset(
 )
 
 
+# With motion sensors in the rooms a person crosses, stillness is seen within the hour; with only
+# doors, cupboards and appliances a person can sit unseen for hours: no shorter stillness is news.
+SEEN_MOVING_FLOOR = 50 * 60.0
+UNSEEN_FLOOR = 3 * 3600.0
+
+
 def _capabilities(homes: list[Home]) -> Capabilities:
     def has(test: Callable[[Device], bool]) -> npt.NDArray[np.bool_]:
         return np.array([any(test(d) for d in h.devices.values()) for h in homes], dtype=bool)
 
+    room_motion = has(lambda d: SensorKind.MOTION in d.sensors and d.role not in BATHROOM_ROLES)
     return Capabilities(
         inside=has(lambda d: d.role not in OUTSIDE_DOORS and d.role not in _NOT_PERSON),
         kitchen=has(lambda d: d.role in KITCHEN_ROLES or d.room == "kitchen"),
-        bathroom=has(lambda d: d.role in BATHROOM_ROLES or d.room == "bathroom"),
+        bathroom=has(lambda d: d.role in BATHROOM_ROLES or d.room == "bathroom") & room_motion,
         # Temperature is reported on a timer whatever the person does: its silence is the link's.
         heartbeat=has(lambda d: d.role is DeviceRole.HUB or SensorKind.TEMPERATURE in d.sensors),
+        shortest_inactivity=np.where(room_motion, SEEN_MOVING_FLOOR, UNSEEN_FLOOR),
     )
 
 

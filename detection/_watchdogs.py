@@ -67,8 +67,9 @@ class Capabilities:
 
     inside: B  # any sensor that sees the person indoors
     kitchen: B
-    bathroom: B
+    bathroom: B  # and motion sensors elsewhere: where the person is can be told
     heartbeat: B  # a device that reports regardless of the person (temperature, hub)
+    shortest_inactivity: F  # seconds: no quieter spell can be told from a quiet person
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ def watchdog_pass(
     limit = np.where(
         states.resting, baselines.rest_limit[rows, half_hour], baselines.quiet_limit[rows, half_hour]
     )
+    limit = np.maximum(limit, capabilities.shortest_inactivity)
     after_day_start = clock >= EARLIEST_RISING
     # Up today: seen up and about, or out of bed (and still out) since the day began.
     up_today = (states.last_up >= day_start) | (states.out_of_bed_since >= day_start)
@@ -154,7 +156,10 @@ def watchdog_pass(
             {"due_s_of_day": kitchen_due},
         ),
         "bathroom_long": (
-            home & in_bathroom & (now - states.place_since > baselines.bathroom_limit),
+            home
+            & capabilities.bathroom
+            & in_bathroom
+            & (now - states.place_since > baselines.bathroom_limit),
             states.place_since,
             {"stay_s": now - states.place_since, "limit_s": baselines.bathroom_limit},
         ),
