@@ -110,11 +110,14 @@ def watchdog_pass(
     )
     limit = np.maximum(limit, capabilities.shortest_inactivity)
     after_day_start = clock >= EARLIEST_RISING
-    # Up today: seen up and about, or out of bed (and still out) since the day began.
-    up_today = (states.last_up >= day_start) | (states.out_of_bed_since >= day_start)
     kitchen_due = baselines.latest_kitchen[rows, weekend.astype(np.int64)]
     in_bathroom = states.last_place == Place.BATHROOM
     rising_due = baselines.latest_rising[rows, weekend.astype(np.int64)]
+    # Up today: seen up and about, or out of bed (and still out), since the person's night
+    # ended (their earliest usual rising): a wander at 05:00 and back to bed is not rising.
+    night_end = np.where(baselines.night_end < rising_due, baselines.night_end, EARLIEST_RISING)
+    up_from = day_start + np.maximum(night_end - EARLIEST_RISING, 0.0)
+    up_today = (states.last_up >= up_from) | (states.out_of_bed_since >= up_from)
     door_hour = (np.nan_to_num((states.last_door + utc_offset) % 86_400) // 3600).astype(np.int64) % 24
 
     # Asleep: last seen in the bedroom, between bedtime and the latest usual rising. Quiet then

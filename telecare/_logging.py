@@ -26,3 +26,7 @@ def _quieten_libraries() -> None:
     # Their DEBUG chatter carries packets and readings; at INFO they repeat what we log.
     for noisy in ("amqtt", "transitions", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Apprise names recipients and channel URLs (personal data, secrets) at INFO and WARNING;
+    # the dispatcher logs each attempt itself, by id only.
+    debugging = logging.getLogger().level <= logging.DEBUG
+    logging.getLogger("apprise").setLevel(logging.DEBUG if debugging else logging.CRITICAL)

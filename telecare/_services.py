@@ -4,6 +4,8 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 
+from alerts import AlertService
+from alerts.cli import alert_config
 from detection._service import DetectionService
 from ingest import IngestConfig, IngestService, Plausibility
 from telecare._health_monitor import DeviceHealthMonitor
@@ -36,6 +38,7 @@ def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> 
         "ingest": ingest_service(settings, endpoints).run,
         "device-health": DeviceHealthMonitor(database_url=endpoints.database_url).run,
         "detection": DetectionService(database_url=endpoints.database_url).run,
+        "alerts": AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run,
     }
     threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]
     for thread in threads:

@@ -4,20 +4,18 @@ import csv
 import datetime as dt
 import json
 import pathlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 import store
+from alerts.cli import alerts_app
 from simulator.cli import import_app, inject, replay, simulate
 from telecare._cli_registry import devices_app, households_app
 from telecare._logging import configure_logging
 from telecare._platform import database, platform
+from telecare._signals import stop_on_signals
 from telecare.settings import Settings
 
 app = typer.Typer(
@@ -30,6 +28,7 @@ app.command()(simulate)
 app.command()(replay)
 app.command()(inject)
 app.add_typer(import_app, name="import")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(households_app, name="households")
 app.add_typer(devices_app, name="devices")
 app.add_typer(readings_app, name="readings")
@@ -39,20 +38,6 @@ def _settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level)
     return settings
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by Ctrl-C or SIGTERM, so services finish their batch and stop cleanly."""
-    stop = threading.Event()
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @app.command()
@@ -67,7 +52,7 @@ def demo(
     from telecare._demo import run_demo
 
     settings = _settings()
-    with _stop_on_signals() as stop, platform(settings) as endpoints:
+    with stop_on_signals() as stop, platform(settings) as endpoints:
         run_demo(
             settings,
             endpoints,
@@ -80,11 +65,11 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """Run every service of the platform in one process (ingest, detection, device health)."""
+    """Run every service of the platform in one process: ingest, detection, device health, alerts."""
     from telecare._services import run_all
 
     settings = _settings()
-    with _stop_on_signals() as stop, platform(settings) as endpoints:
+    with stop_on_signals() as stop, platform(settings) as endpoints:
         run_all(settings, endpoints, stop)
 
 
@@ -94,7 +79,7 @@ def ingest() -> None:
     from telecare._services import ingest_service
 
     settings = _settings()
-    with _stop_on_signals() as stop, platform(settings) as endpoints:
+    with stop_on_signals() as stop, platform(settings) as endpoints:
         ingest_service(settings, endpoints).run(stop)
 
 
@@ -104,7 +89,7 @@ def detect() -> None:
     from detection._service import DetectionService
 
     settings = _settings()
-    with _stop_on_signals() as stop, database(settings) as url:
+    with stop_on_signals() as stop, database(settings) as url:
         DetectionService(database_url=url).run(stop)
 
 

@@ -51,4 +51,19 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: Annotated[float, Field(ge=0)] = 300.0
     # Older readings are refused: they would fall outside raw-data retention (13 months).
     max_reading_age_days: Annotated[int, Field(ge=1)] = 395
+    # Alerts. The platform's own teams, each a list of Apprise URLs (JSON in the environment,
+    # e.g. TELECARE_DUTY_TEAM_CHANNELS='["mailtos://user:pass@smtp.example.org?to=duty@example.org"]').
+    duty_team_channels: tuple[str, ...] = ()
+    supervisor_channels: tuple[str, ...] = ()
+    device_team_channels: tuple[str, ...] = ()
+    # The number families are given to reach the duty team; unset, messages leave it out.
+    duty_team_phone: str | None = None
+    # Acknowledge deadlines: urgent 60 s (the TSA's 60-s answer target; escalating then leaves
+    # the supervisor the rest of the 180-s one), high 5 min; routine unset: never escalated.
+    alert_ack_urgent_seconds: Annotated[float, Field(gt=0)] = 60.0
+    alert_ack_high_seconds: Annotated[float, Field(gt=0)] = 300.0
+    alert_ack_routine_seconds: Annotated[float | None, Field(gt=0)] = None
+    # A contact or team channel failing this long is reported to the duty team (or, for the
+    # duty team's own channel, to the supervisor).
+    alert_unreachable_seconds: Annotated[float, Field(gt=0)] = 300.0
     log_level: str = "INFO"

@@ -1,0 +1,177 @@
+"""`telecare alerts ...`: run the alerts service, and work the alert queue from a terminal."""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import psycopg
+import typer
+from psycopg.rows import TupleRow
+
+import store
+from alerts._checkins import record_checkin
+from alerts._config import AlertConfig, TeamChannels
+from alerts._lifecycle import LifecycleError
+from alerts._records import Alert
+from alerts._responder import AlertNotFound, acknowledge_alert, alert_history, list_alerts, resolve_alert
+from alerts._service import AlertService
+from alerts._vocabulary import RESPONDER_OUTCOMES, CheckinSource, Outcome, Severity
+from telecare._logging import configure_logging
+from telecare._platform import database
+from telecare._signals import stop_on_signals
+from telecare.settings import Settings
+
+alerts_app = typer.Typer(
+    help="Alerts: route findings to people, escalate, deliver; the responder's queue at a terminal.",
+    pretty_exceptions_enable=False,
+)
+
+# In the order the issue lists them, the order a responder thinks of them.
+OUTCOME_CHOICES = ", ".join(outcome for outcome in Outcome if outcome in RESPONDER_OUTCOMES)
+By = Annotated[str, typer.Option("--by", help="Who is doing this (recorded in the audit trail).")]
+Note = Annotated[str | None, typer.Option(help="Why, or what was done (recorded in the audit trail).")]
+
+
+def alert_config(settings: Settings) -> AlertConfig:
+    """The alerts service's share of the platform settings."""
+    ack_seconds = {
+        Severity.URGENT: settings.alert_ack_urgent_seconds,
+        Severity.HIGH: settings.alert_ack_high_seconds,
+        Severity.ROUTINE: settings.alert_ack_routine_seconds,
+    }
+    return AlertConfig(
+        teams=TeamChannels(
+            duty_team=settings.duty_team_channels,
+            supervisor=settings.supervisor_channels,
+            device_team=settings.device_team_channels,
+        ),
+        ack_within={s: dt.timedelta(seconds=v) for s, v in ack_seconds.items() if v is not None},
+        unreachable_after=dt.timedelta(seconds=settings.alert_unreachable_seconds),
+        duty_team_phone=settings.duty_team_phone,
+    )
+
+
+@contextmanager
+def _alert_store() -> Iterator[tuple[psycopg.Connection[TupleRow], AlertConfig]]:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    with database(settings) as url, store.connect(url, application_name="telecare-alerts-cli") as conn:
+        yield conn, alert_config(settings)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+@alerts_app.callback(invoke_without_command=True)
+def main(context: typer.Context) -> None:
+    """With no command: run the service (router, escalation timer, dispatcher) until stopped."""
+    if context.invoked_subcommand is None:
+        serve()
+
+
+@alerts_app.command()
+def serve() -> None:
+    """Run the router, the escalation timer and the dispatcher until Ctrl-C or SIGTERM."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    with stop_on_signals() as stop, database(settings) as url:
+        AlertService(database_url=url, config=alert_config(settings)).run(stop)
+
+
+@alerts_app.command("list")
+def list_command(
+    everything: Annotated[bool, typer.Option("--all", help="Resolved alerts too.")] = False,
+) -> None:
+    """The alert queue: most severe first, then the one waiting longest."""
+    with _alert_store() as (conn, _):
+        alerts = list_alerts(conn, include_resolved=everything)
+    if not alerts:
+        typer.echo("no alerts" if everything else "no unresolved alerts")
+    for alert in alerts:
+        deadline = f" ack by {_utc(alert.ack_deadline)}" if alert.ack_deadline else ""
+        typer.echo(
+            f"{alert.id:>6}  {alert.severity:<7} {alert.state:<12} {alert.kind:<20} {alert.household:<16}"
+            f" {_utc(alert.created_at)}{deadline}"
+        )
+
+
+@alerts_app.command()
+def show(alert_id: int) -> None:
+    """One alert: what was found, its history, and every message sent about it."""
+    with _alert_store() as (conn, _):
+        try:
+            history = alert_history(conn, alert_id)
+        except AlertNotFound as exc:
+            raise _fail(str(exc)) from exc
+    alert = history.alert
+    typer.echo(f"alert {alert.id}: {alert.severity} {alert.kind}, household {alert.household}, {alert.state}")
+    typer.echo(f"  since {_utc(alert.onset)}, seen {alert.occurrences} time(s)")
+    typer.echo(f"  {alert.message}")
+    if alert.outcome:
+        typer.echo(f"  outcome: {alert.outcome} ({alert.resolved_by}, {_utc(alert.resolved_at)})")
+    typer.echo("history:")
+    for entry in history.audit:
+        detail = ", ".join(f"{k}={v}" for k, v in entry.detail.items() if v is not None)
+        typer.echo(f"  {_utc(entry.at)}  {entry.action:<26} {entry.actor}  {detail}")
+    typer.echo("messages:")
+    for note in history.notifications:
+        sent = f" sent {_utc(note.sent_at)}" if note.sent_at else ""
+        to = note.contact or note.audience.replace("_", " ")
+        status = f"{note.state}, {note.attempts} attempt(s){sent}"
+        typer.echo(f"  {note.id:>6}  {note.event:<16} to {to} by {note.scheme}: {status}")
+
+
+@alerts_app.command()
+def ack(alert_id: int, by: By, note: Note = None) -> None:
+    """Acknowledge an alert: you are dealing with it (stops its escalation)."""
+    with _alert_store() as (conn, config):
+        _responding(lambda: acknowledge_alert(conn, alert_id, by=by, note=note, now=_now(), config=config))
+    typer.echo(f"alert {alert_id} acknowledged by {by}")
+
+
+@alerts_app.command()
+def resolve(
+    alert_id: int,
+    outcome: Annotated[str, typer.Option(help=f"One of: {OUTCOME_CHOICES}.")],
+    by: By,
+    note: Note = None,
+) -> None:
+    """Resolve an alert with its outcome; whoever was told of it hears how it ended."""
+    if outcome not in RESPONDER_OUTCOMES:
+        raise _fail(f"--outcome must be one of: {OUTCOME_CHOICES}")
+    with _alert_store() as (conn, config):
+        _responding(
+            lambda: resolve_alert(
+                conn, alert_id, Outcome(outcome), by=by, note=note, now=_now(), config=config
+            )
+        )
+    typer.echo(f"alert {alert_id} resolved ({outcome}) by {by}")
+
+
+@alerts_app.command()
+def checkin(household: str) -> None:
+    """Record "I'm fine" for a household: alerts held back for a check-in end here."""
+    with _alert_store() as (conn, config):
+        try:
+            ended = record_checkin(conn, household, CheckinSource.COMMAND_LINE, at=_now(), config=config)
+        except LookupError as exc:
+            raise _fail(str(exc)) from exc
+    typer.echo(f"check-in recorded for {household}; alerts ended: {', '.join(map(str, ended)) or 'none'}")
+
+
+def _responding(change: Callable[[], Alert]) -> None:
+    try:
+        change()
+    except (AlertNotFound, LifecycleError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _utc(instant: dt.datetime | None) -> str:
+    return f"{instant.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z" if instant else "-"
