@@ -12,6 +12,9 @@ from rich.live import Live
 from rich.table import Table
 
 import store
+from alerts import AlertService
+from alerts.cli import alert_config
+from detection._service import DetectionService
 from ingest import IngestService
 from simulator import DemoPublisher, demo_registry
 from telecare._logging import log_to_console
@@ -50,9 +53,19 @@ def run_demo(
         lead=min(lead, dt.timedelta(days=7)),
     )
     services_stop, publisher_stop = threading.Event(), threading.Event()
+    # Ingest first (it must be subscribed before the simulator publishes), then the others.
     ingest_thread = threading.Thread(target=ingest.run, args=(services_stop,), name="ingest")
+    others = [
+        threading.Thread(target=run, args=(services_stop,), name=name)
+        for name, run in (
+            ("detection", DetectionService(database_url=endpoints.database_url).run),
+            ("alerts", AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run),
+        )
+    ]
     publisher_thread = threading.Thread(target=publisher.run, args=(publisher_stop,), name="simulator")
     ingest_thread.start()
+    for thread in others:
+        thread.start()
     ingest.wait_connected(timeout=30)
     publisher_thread.start()
     console = Console()
@@ -74,7 +87,8 @@ def run_demo(
         publisher_thread.join()
         _drain(ingest, publisher.stats.published, stop)
         services_stop.set()
-        ingest_thread.join()
+        for thread in [ingest_thread, *others]:
+            thread.join()
     elapsed = time.monotonic() - started
     stats = ingest.stats
     console.print(
@@ -124,7 +138,12 @@ def _view(
             room or "-",
             f"{_local(reading_at):%a %H:%M:%S}" if reading_at else "-",
         )
-    return Group(header, homes)
+    findings = Table(title="Open findings (detection, explained)", expand=True)
+    for column in ("household", "severity", "kind", "what was found"):
+        findings.add_column(column, overflow="fold")
+    for household, kind, severity, _, message in store.open_findings(conn)[:8]:
+        findings.add_row(household, severity, kind, message)
+    return Group(header, homes, findings)
 
 
 def _local(instant: dt.datetime) -> dt.datetime:
