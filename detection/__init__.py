@@ -5,17 +5,19 @@ arrays) driven by one engine, shared by the live service and by `telecare evalua
 """
 
 from detection._baseline import RoutineBaseline
-from detection._engine import Device, Engine, Episode, Home
+from detection._engine import Capability, Device, Engine, Episode, Home, capability_of
 from detection._evaluate import COMPATIBLE, Evaluation, finding_record, replay, score
 
 __all__ = [
     "COMPATIBLE",
+    "Capability",
     "Device",
     "Engine",
     "Episode",
     "Evaluation",
     "Home",
     "RoutineBaseline",
+    "capability_of",
     "finding_record",
     "replay",
     "score",

@@ -337,3 +337,40 @@ def _baseline_arrays(baselines: list[RoutineBaseline]) -> BaselineArrays:
         ),
         learned=np.array([b.learned for b in baselines], dtype=bool),
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Capability:
+    """What a home's devices let detection see, in words for its care record."""
+
+    detectors: tuple[str, ...]
+    shortest_inactivity_s: float
+    cannot: tuple[str, ...]
+
+
+def capability_of(home: Home) -> Capability:
+    """Which detectors this home's devices support, and the shortest stillness they can tell."""
+    seen = _capabilities([home])
+    kinds = {sensor for device in home.devices.values() for sensor in device.sensors}
+    roles = {device.role for device in home.devices.values()}
+    available = {
+        "alarm_pressed": SensorKind.ALARM in kinds,
+        "fall_detected": SensorKind.FALL in kinds,
+        "smoke": SensorKind.SMOKE in kinds,
+        "carbon_monoxide": SensorKind.CARBON_MONOXIDE in kinds,
+        "water_leak": SensorKind.WATER_LEAK in kinds,
+        "night_exit": bool(roles & OUTSIDE_DOORS),
+        "not_back_home": bool(roles & OUTSIDE_DOORS),
+        "inactivity": bool(seen.inside[0]),
+        "not_up": bool(seen.inside[0]),
+        "expected_activity_missing": bool(seen.kitchen[0]),
+        "bathroom_long": bool(seen.bathroom[0]),
+        "cold_home": SensorKind.TEMPERATURE in kinds,
+        "hot_home": SensorKind.TEMPERATURE in kinds,
+        "hub_offline": bool(seen.heartbeat[0]),
+    }
+    return Capability(
+        detectors=tuple(k for k, ok in available.items() if ok),
+        shortest_inactivity_s=float(seen.shortest_inactivity[0]) if seen.inside[0] else float("inf"),
+        cannot=tuple(k for k, ok in available.items() if not ok),
+    )

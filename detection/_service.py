@@ -102,7 +102,7 @@ class DetectionService:
             log.info("detection pass opened=%d cleared=%d", result.opened, result.cleared)
 
     def _load_homes(self, conn: Conn, now: dt.datetime) -> None:
-        homes, watched = _homes(conn)
+        homes, watched = load_homes(conn)
         if [h.id for h in homes] != [h.id for h in self._engine.homes] or homes != self._engine.homes:
             self._engine = Engine(homes)
             models = store.latest_baselines(conn)
@@ -136,7 +136,7 @@ class DetectionService:
         log.info("baselines refitted households=%d", len(fitted))
 
 
-def _homes(conn: Conn) -> tuple[list[Home], dict[str, bool]]:
+def load_homes(conn: Conn) -> tuple[list[Home], dict[str, bool]]:
     devices: defaultdict[str, dict[str, Device]] = defaultdict(dict)
     sensors: defaultdict[tuple[str, str], set[SensorKind]] = defaultdict(set)
     for h, d, sensor in conn.execute("SELECT household_id, device_id, sensor FROM device_sensors"):

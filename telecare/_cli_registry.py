@@ -386,3 +386,25 @@ def decode(
         typer.echo(json.dumps({"rejected": letter.reason}) if as_json else f"rejected\t{letter.reason}")
     if outcome.dead_letters:
         raise typer.Exit(1)
+
+
+@households_app.command("capabilities")
+def household_capabilities(household: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Which detectors each home's devices support, and the shortest inactivity they can tell."""
+    from detection import capability_of
+    from detection._service import load_homes
+
+    with _store() as conn:
+        homes, _ = load_homes(conn)
+    for home in homes:
+        if household is not None and home.id != household:
+            continue
+        seen = capability_of(home)
+        shortest = (
+            f"{seen.shortest_inactivity_s / 60:.0f} min"
+            if seen.shortest_inactivity_s != float("inf")
+            else "none"
+        )
+        typer.echo(f"{home.id}\tshortest inactivity: {shortest}")
+        typer.echo(f"  watches: {', '.join(seen.detectors) or 'nothing'}")
+        typer.echo(f"  cannot see (no suitable device): {', '.join(seen.cannot) or '-'}")

@@ -9,7 +9,7 @@ import pytest
 
 from detection._baseline import MIN_DAYS_LEARNED, RoutineBaseline
 from detection._daily import summarise_days
-from detection._engine import Device, Engine, Home
+from detection._engine import Device, Engine, Home, capability_of
 from detection._localtime import local_day_and_time, local_instant
 from detection._signals import Place, place_of
 from devices import DeviceRole, SensorKind
@@ -186,3 +186,22 @@ def test_episodes_are_plain_data() -> None:
     engine = _engine_with_routine()
     engine.observe("h1", "pendant", SensorKind.ALARM, 1, _at(dt.date(2026, 11, 25), 10.0))
     assert dataclasses.asdict(engine.episodes()[0])["household"] == "h1"
+
+
+def test_a_home_states_what_its_devices_let_detection_see() -> None:
+    doors_only = Home(
+        id="h2",
+        timezone=LONDON,
+        devices={
+            "front-door": Device(DeviceRole.FRONT_DOOR, "hall", frozenset({SensorKind.CONTACT})),
+            "fridge": Device(DeviceRole.FRIDGE, "kitchen", frozenset({SensorKind.CONTACT})),
+        },
+    )
+    full = capability_of(HOME)
+    sparse = capability_of(doors_only)
+    assert full.shortest_inactivity_s == 50 * 60
+    assert "bathroom_long" in full.detectors
+    assert sparse.shortest_inactivity_s == 3 * 3600  # nobody seen moving between doors
+    assert "bathroom_long" in sparse.cannot
+    assert "alarm_pressed" in sparse.cannot
+    assert "night_exit" in sparse.detectors

@@ -255,3 +255,17 @@ def test_an_installer_sees_what_a_message_becomes_or_why_not(database_url: str) 
         "(register it with dialect zigbee2mqtt and vendor_id garage_door)"
     }
     assert lwt.stdout == "status\th-0042\tkettle-plug\toffline\n"
+
+
+def test_each_home_states_what_its_devices_let_detection_see(database_url: str) -> None:
+    with store.connect(database_url) as conn:
+        store.import_registry(conn, parse_registry_yaml(COUNCIL_FILE))
+
+    result = _telecare(database_url, "households", "capabilities", "h-0042")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # Doors, a plug and a pendant: nobody is seen moving between them.
+    assert lines[0] == "h-0042\tshortest inactivity: 180 min"
+    assert "alarm_pressed" in lines[1]
+    assert "bathroom_long" in lines[2]
