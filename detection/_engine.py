@@ -34,6 +34,9 @@ SEVERITY = {
     "hot_home": "high",
     "hub_offline": "high",
 }
+# Detection's own findings (device health's are the device-health service's to write).
+PERSON_KINDS = frozenset(SEVERITY)
+
 _SAFETY = {
     SensorKind.ALARM: "alarm_pressed",
     SensorKind.FALL: "fall_detected",

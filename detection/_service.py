@@ -19,7 +19,7 @@ from psycopg.rows import TupleRow
 import store
 from detection._baseline import WINDOW_DAYS, RoutineBaseline
 from detection._daily import summarise_days
-from detection._engine import Device, Engine, Episode, Home
+from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
 from detection._localtime import local_day_and_time
 from detection._signals import REST_MATS, place_of
 from devices import DeviceRole, SensorKind
@@ -30,25 +30,6 @@ TICK_SECONDS = 60.0  # the issue asks for every household at least once a minute
 WARM_UP = dt.timedelta(hours=24)  # state needs the last sign of the person: a day covers sleep
 REFIT_EVERY = dt.timedelta(hours=24)
 REGISTRY_EVERY = dt.timedelta(minutes=5)
-# Detection's own findings; device health's are written by the device-health service.
-_PERSON_KINDS = frozenset(
-    {
-        "alarm_pressed",
-        "fall_detected",
-        "smoke",
-        "carbon_monoxide",
-        "water_leak",
-        "night_exit",
-        "inactivity",
-        "not_up",
-        "expected_activity_missing",
-        "bathroom_long",
-        "not_back_home",
-        "cold_home",
-        "hot_home",
-        "hub_offline",
-    }
-)
 
 Conn = psycopg.Connection[TupleRow]
 
@@ -96,8 +77,8 @@ class DetectionService:
         self._feed(conn, since=self._cursor, upto=now)
         if tick:
             self._engine.tick(now.timestamp())
-        current = [_finding(e) for e in self._engine.open.values() if e.kind in _PERSON_KINDS]
-        result = store.reconcile_findings(conn, _PERSON_KINDS, current, now)
+        current = [_finding(e) for e in self._engine.open.values() if e.kind in PERSON_KINDS]
+        result = store.reconcile_findings(conn, PERSON_KINDS, current, now)
         if result.opened or result.cleared:
             log.info("detection pass opened=%d cleared=%d", result.opened, result.cleared)
 
