@@ -90,7 +90,11 @@ def _pass_100k() -> float:
     baselines = _baseline_arrays([RoutineBaseline().fit_empty()] * n)
     everywhere = np.ones(n, dtype=bool)
     capabilities = Capabilities(
-        inside=everywhere, kitchen=everywhere, bathroom=everywhere, heartbeat=everywhere
+        inside=everywhere,
+        kitchen=everywhere,
+        bathroom=everywhere,
+        heartbeat=everywhere,
+        shortest_inactivity=np.full(n, 50 * 60.0),
     )
     started = time.perf_counter()
     watchdog_pass(states, baselines, capabilities, now, np.zeros(n), everywhere)
