@@ -39,15 +39,20 @@ def _record(
     if profile is None:
         raise LookupError(f"there is no household {household!r}")
     cur.execute(
-        "INSERT INTO checkins (household_id, at, source) VALUES (%s, %s, %s)", (household, at, source)
+        """INSERT INTO checkins (household_id, at, source) VALUES (%s, %s, %s)
+           ON CONFLICT (household_id, at) WHERE source = 'pendant' DO NOTHING""",
+        (household, at, source),
     )
+    if cur.rowcount == 0:
+        return []  # this pendant press was recorded already
+    # Only an alert already waiting when the person answered is answered.
     waiting = [
         alert_from_row(row)
         for row in cur.execute(
             f"""SELECT {ALERT_COLUMNS} FROM alerts
-                WHERE household_id = %s AND state = 'checking' AND checkin_until >= %s
+                WHERE household_id = %s AND state = 'checking' AND created_at <= %s AND checkin_until >= %s
                 ORDER BY id FOR UPDATE""",
-            (household, at),
+            (household, at, at),
         )
     ]
     return [

@@ -17,6 +17,8 @@ import psycopg
 from psycopg.rows import TupleRow
 
 import store
+from alerts import CheckinSource, record_checkin
+from alerts._config import AlertConfig
 from detection._baseline import WINDOW_DAYS, RoutineBaseline
 from detection._daily import summarise_days
 from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
@@ -35,8 +37,10 @@ Conn = psycopg.Connection[TupleRow]
 
 
 class DetectionService:
-    def __init__(self, *, database_url: str) -> None:
+    def __init__(self, *, database_url: str, alert_config: AlertConfig | None = None) -> None:
+        """With `alert_config`, a pendant's cancel is recorded as the person's check-in."""
         self._database_url = database_url
+        self._alert_config = alert_config
         self._engine = Engine([])
         self._cursor = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._refitted = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -103,11 +107,22 @@ class DetectionService:
                    WHERE received_at > %s AND received_at <= %s ORDER BY ts""",
                 (since, upto),
             )
+            cancels = []
             for household, device, sensor, value, ts, _ in cur:
                 if household in self._engine.states.index:
                     self._engine.observe(household, device, SensorKind(sensor), value, ts.timestamp())
+                    if sensor == "alarm" and value == 0 and self._is_pendant(household, device):
+                        cancels.append((household, ts))
         conn.commit()
         self._cursor = upto
+        if self._alert_config is not None:
+            for household, at in cancels:
+                record_checkin(conn, household, CheckinSource.PENDANT, at=at, config=self._alert_config)
+
+    def _is_pendant(self, household: str, device: str) -> bool:
+        home = self._engine.homes[self._engine.states.index[household]]
+        spec = home.devices.get(device)
+        return spec is not None and spec.role is DeviceRole.PENDANT
 
     def _refit(self, conn: Conn, now: dt.datetime) -> None:
         fitted = fit_baselines(conn, self._engine.homes, now)

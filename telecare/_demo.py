@@ -58,7 +58,12 @@ def run_demo(
     others = [
         threading.Thread(target=run, args=(services_stop,), name=name)
         for name, run in (
-            ("detection", DetectionService(database_url=endpoints.database_url).run),
+            (
+                "detection",
+                DetectionService(
+                    database_url=endpoints.database_url, alert_config=alert_config(settings)
+                ).run,
+            ),
             ("alerts", AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run),
         )
     ]

@@ -37,7 +37,9 @@ def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> 
     services = {
         "ingest": ingest_service(settings, endpoints).run,
         "device-health": DeviceHealthMonitor(database_url=endpoints.database_url).run,
-        "detection": DetectionService(database_url=endpoints.database_url).run,
+        "detection": DetectionService(
+            database_url=endpoints.database_url, alert_config=alert_config(settings)
+        ).run,
         "alerts": AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run,
     }
     threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]

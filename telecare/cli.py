@@ -86,11 +86,12 @@ def ingest() -> None:
 @app.command()
 def detect() -> None:
     """Run the detection service alone: instant rules, watchdogs each minute, daily refits."""
+    from alerts.cli import alert_config
     from detection._service import DetectionService
 
     settings = _settings()
     with stop_on_signals() as stop, database(settings) as url:
-        DetectionService(database_url=url).run(stop)
+        DetectionService(database_url=url, alert_config=alert_config(settings)).run(stop)
 
 
 @app.command()

@@ -4,9 +4,13 @@ import datetime as dt
 
 import psycopg
 
+import store
+from alerts._router import route_findings
+from alerts.cli import alert_config
 from detection._service import DetectionService
 from devices import Reading, SensorKind
 from store import ReadingWriter
+from telecare.settings import Settings
 from tests.conftest import register_standard_home
 
 Conn = psycopg.Connection[psycopg.rows.TupleRow]
@@ -51,3 +55,43 @@ def test_a_pendant_press_is_a_finding_at_once_cleared_by_cancel_and_kept_across_
 
     versions = conn.execute("SELECT household_id, version, days_learned FROM baselines").fetchall()
     assert (household_id, 1, 0) in versions
+
+
+def test_a_pendant_cancel_is_the_persons_check_in_for_an_alert_waiting_for_one(
+    conn: Conn, database_url: str, household_id: str
+) -> None:
+    register_standard_home(database_url, household_id)
+    conn.execute("UPDATE households SET checkin_window = '10 minutes' WHERE id = %s", (household_id,))
+    conn.commit()
+    config = alert_config(Settings())
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    _write(conn, household_id, "kitchen-pir", SensorKind.MOTION, 1, now - dt.timedelta(hours=3))
+    store.reconcile_findings(
+        conn,
+        ["not_up"],
+        [
+            store.Finding(
+                household=household_id,
+                condition_key="not_up",
+                kind="not_up",
+                severity="high",
+                onset=now - dt.timedelta(minutes=5),
+                message="No sign of being up yet",
+                evidence={},
+            )
+        ],
+        now - dt.timedelta(minutes=1),
+    )
+    route_findings(conn, config, now - dt.timedelta(minutes=1))
+    assert conn.execute("SELECT state FROM alerts").fetchone() == ("checking",)
+
+    _write(conn, household_id, "pendant", SensorKind.ALARM, 0, now)  # "I'm fine"
+    DetectionService(database_url=database_url, alert_config=config).pass_once(
+        conn, now + dt.timedelta(seconds=5)
+    )
+    DetectionService(database_url=database_url, alert_config=config).pass_once(
+        conn, now + dt.timedelta(seconds=9)
+    )
+
+    assert conn.execute("SELECT state, outcome FROM alerts").fetchone() == ("resolved", "person_checked_in")
+    assert conn.execute("SELECT count(*) FROM checkins").fetchone() == (1,), "a replayed press counts once"
