@@ -108,6 +108,11 @@ class HouseholdEntry(_Entry):
     monitoring_state: MonitoringState = MonitoringState.ACTIVE
     away_until: dt.datetime | None = None
     referred_on: dt.date | None = None
+    # A person known to wander: a night-time exit is then urgent, not just high.
+    known_to_wander: bool = False
+    # How long a non-urgent alert waits for the person's "I'm fine" (pendant cancel, web link)
+    # before anyone is told; unset, nobody waits.
+    checkin_window: dt.timedelta | None = None
     consent: ConsentEntry | None = None
     contacts: tuple[ContactEntry, ...] = ()
 

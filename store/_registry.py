@@ -31,6 +31,8 @@ _HOUSEHOLD_COLUMNS = (
     "monitoring_state",
     "away_until",
     "referred_on",
+    "known_to_wander",
+    "checkin_window",
 )
 _DEVICE_COLUMNS = ("role", "room", "dialect", "vendor_id", "expected_interval", "installed_on", "removed_on")
 

@@ -47,6 +47,8 @@ households:
     address_area: LS7
     monitoring_state: away
     away_until: 2026-12-01T18:00:00+00:00
+    known_to_wander: true
+    checkin_window: PT10M
     consent: {basis: best_interest, given_by: Social worker, decision_maker: Dr Okafor,
               review_on: 2027-04-01, given_on: 2026-10-01}
     devices:
@@ -79,6 +81,8 @@ def test_a_devices_csv_update_keeps_consent_contacts_and_state(conn: Conn) -> No
     h43 = store.export_registry(conn, household="h-0043")
     household = h43.households[0]
     assert household.monitoring_state is MonitoringState.AWAY
+    assert household.known_to_wander
+    assert household.checkin_window == dt.timedelta(minutes=10)
     assert household.consent is not None
     assert household.consent.basis is ConsentBasis.BEST_INTEREST
     assert {d.id for d in h43.devices} == {"lounge-pir", "bed-mat"}
