@@ -14,25 +14,21 @@ Each figure is the median of RUNS runs, each on a fresh database.
 Set TELECARE_BENCH_DATABASE_URL to use another PostgreSQL server (default: the local one).
 """
 
-import contextlib
 import datetime as dt
-import os
 import statistics
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import numpy as np
 import psycopg
-from psycopg import sql
 
 import store
 from alerts import AlertConfig, AlertService, Dispatcher, TeamChannels, route_findings
 from devices import ContactEntry, HouseholdEntry, RegistryFile
 from tests.receivers import HttpReceiver, http_receiver
-from tests.services import wait_until
+from tests.services import bench_server_url, fresh_database, wait_until
 
 RUNS = 3
 STEADY_RATE = 20
@@ -42,14 +38,14 @@ BURST_HOMES = 200
 
 
 def run() -> Iterator[str]:
-    server = os.environ.get("TELECARE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    server = bench_server_url()
     p50s, p99s, routing, delivery = [], [], [], []
     for _ in range(RUNS):
-        with _database(server) as database_url, http_receiver() as receiver:
+        with fresh_database(server, "bench_alerts") as database_url, http_receiver() as receiver:
             latencies = _steady_latencies(database_url, receiver)
             p50s.append(float(np.percentile(latencies, 50)))
             p99s.append(float(np.percentile(latencies, 99)))
-        with _database(server) as database_url, http_receiver() as receiver:
+        with fresh_database(server, "bench_alerts") as database_url, http_receiver() as receiver:
             routed, delivered = _burst(database_url, receiver)
             routing.append(routed)
             delivery.append(delivered)
@@ -58,21 +54,6 @@ def run() -> Iterator[str]:
     yield f"alerts_routing_throughput {statistics.median(routing):.0f} alerts/s"
     yield f"alerts_delivery_throughput {statistics.median(delivery):.0f} messages/s"
     print(f"# alerts_routing_throughput runs: {', '.join(f'{r:.0f}' for r in routing)}", file=sys.stderr)
-
-
-@contextlib.contextmanager
-def _database(server: str) -> Iterator[str]:
-    name = f"bench_alerts_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    database_url = psycopg.conninfo.make_conninfo(server, dbname=name)
-    try:
-        with store.connect(database_url) as conn:
-            store.migrate(conn)
-        yield database_url
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _register(database_url: str, homes: int, receiver: HttpReceiver) -> list[str]:

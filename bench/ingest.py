@@ -14,14 +14,12 @@ Set TELECARE_BENCH_DATABASE_URL to use another PostgreSQL server (default: the l
 import contextlib
 import datetime as dt
 import json
-import os
 import pathlib
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 
 import numpy as np
@@ -30,7 +28,7 @@ from psycopg import sql
 
 import store
 from devices import parse_registry_csv
-from tests.services import start_ingest, start_mosquitto, wait_until
+from tests.services import bench_server_url, fresh_database, start_ingest, start_mosquitto, wait_until
 
 RUNS = 3
 THROUGHPUT_READINGS = 100_000
@@ -41,7 +39,7 @@ HOUSEHOLD = "bench-home"
 
 
 def run() -> Iterator[str]:
-    server = _server_url()
+    server = bench_server_url()
     throughputs, p50s, p99s = [], [], []
     for _ in range(RUNS):
         with _stack(server) as (database_url, broker_url):
@@ -57,20 +55,11 @@ def run() -> Iterator[str]:
     print(f"# ingest_throughput runs: {runs}", file=sys.stderr)
 
 
-def _server_url() -> str:
-    return os.environ.get("TELECARE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
 @contextlib.contextmanager
 def _stack(server: str) -> Iterator[tuple[str, str]]:
     """A fresh database and Mosquitto, with `telecare ingest` running against them."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    database_url = psycopg.conninfo.make_conninfo(server, dbname=name)
-    try:
+    with fresh_database(server, "bench_ingest") as database_url:
         with store.connect(database_url) as conn:
-            store.migrate(conn)
             rows = ["household,device,sensor,role,room,timezone"] + [
                 f"{HOUSEHOLD},pir-{n},motion,lounge_motion,lounge,Europe/London" for n in range(DEVICES)
             ]
@@ -86,9 +75,6 @@ def _stack(server: str) -> Iterator[tuple[str, str]]:
             finally:
                 ingest.terminate()
                 ingest.wait(30)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _throughput(database_url: str, broker_url: str) -> float:

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from psycopg import sql
 
 import store
 from devices import parse_registry_csv
-from tests.services import MosquittoProcess, start_mosquitto
+from tests.services import MosquittoProcess, fresh_database, start_mosquitto
 
 
 @pytest.fixture(scope="session")
@@ -37,15 +36,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def database_url(server_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new, migrated database for this test alone, dropped afterwards."""
-    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
-    with store.connect(url) as conn:
-        store.migrate(conn)
-    yield url
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_database(server_url, "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40]) as url:
+        yield url
 
 
 @pytest.fixture

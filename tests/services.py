@@ -11,9 +11,36 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
+import psycopg
+from psycopg import sql
+
+import store
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def bench_server_url() -> str:
+    """The PostgreSQL server benchmarks create their databases on."""
+    return os.environ.get("TELECARE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str, name_prefix: str) -> Iterator[str]:
+    """A new database on the server, migrated; dropped on exit (even with connections left open)."""
+    name = f"{name_prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
+    try:
+        with store.connect(url) as conn:
+            store.migrate(conn)
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def free_port() -> int:
