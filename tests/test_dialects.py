@@ -21,6 +21,7 @@ from devices.dialects import (
     tasmota,
     zigbee2mqtt,
 )
+from tests.strategies import json_values
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 EVERYTHING = VendorDevice(household="h1", device="any", sensors=frozenset(SensorKind))
@@ -234,13 +235,6 @@ topics = (
     well_formed_topics | st.lists(topic_levels, min_size=1, max_size=6).map("/".join) | st.text(max_size=60)
 )
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=12,
-)
 fields = st.sampled_from(
     [
         "occupancy",

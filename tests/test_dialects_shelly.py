@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from devices import DeviceStatus, Reading, SensorKind
 from devices.dialects import DecodeError, UnregisteredVendorId, VendorDevice, VendorLookup
 from devices.dialects.shelly import DIALECT, decode
+from tests.strategies import json_values
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 KETTLE = VendorDevice(household="h1", device="kettle-plug", sensors=frozenset({SensorKind.POWER}))
@@ -91,15 +92,6 @@ def test_the_dialect_claims_shelly_topics_only() -> None:
     assert not DIALECT.matches("zigbee2mqtt/online")
     assert not DIALECT.matches("shellyplus1pm/online")
     assert DIALECT.vendor_id(f"shellies/{GEN1}/relay/2/power") == f"{GEN1}:2"
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 
 
 @given(

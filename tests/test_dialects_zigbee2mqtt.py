@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from devices import DeviceStatus, Reading, SensorKind
 from devices.dialects import DecodeError, UnregisteredVendorId, VendorDevice, VendorLookup
 from devices.dialects.zigbee2mqtt import DIALECT, decode
+from tests.strategies import json_values
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 
@@ -141,13 +142,6 @@ def test_the_dialect_claims_its_own_topics_and_names_the_vendor_id() -> None:
     assert DIALECT.vendor_id("zigbee2mqtt/0x00158d0001a2b3c4/availability") == "0x00158d0001a2b3c4"
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 state_fields = st.sampled_from(
     [
         "occupancy",

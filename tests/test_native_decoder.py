@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from devices import DeviceStatus, Reading, SensorKind
 from devices.dialects import DecodeError
 from devices.dialects.native import decode
+from tests.strategies import json_values
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 
@@ -71,15 +72,6 @@ def test_any_topic_and_bytes_give_readings_or_a_decode_error(topic: str, payload
         assert str(exc)
     else:
         assert all(isinstance(item, Reading | DeviceStatus) for item in decoded)
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=20,
-)
 
 
 @given(
