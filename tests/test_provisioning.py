@@ -1,5 +1,6 @@
 """Provisioning against a real Mosquitto: each hub publishes only into its own home."""
 
+import base64
 import os
 import pathlib
 import re
@@ -33,14 +34,18 @@ households:
 """
 
 
-def test_the_hash_is_the_one_mosquitto_passwd_writes() -> None:
-    salt = bytes(range(12))
-    assert hash_password("secret", salt=salt) == (
-        "$7$101$AAECAwQFBgcICQoL$"
-        + __import__("base64")
-        .b64encode(__import__("hashlib").pbkdf2_hmac("sha512", b"secret", salt, 101))
-        .decode()
-    )
+def test_the_hash_is_the_one_mosquitto_passwd_writes(tmp_path: pathlib.Path) -> None:
+    """Checked against Mosquitto's own tool: same password and salt, same line."""
+    if shutil.which("mosquitto_passwd") is None:
+        pytest.skip("mosquitto_passwd is not installed (apt-get install mosquitto)")
+    password_file = tmp_path / "passwd"
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(password_file), "hub-h1", "s3cret"], check=True)
+    username, written = password_file.read_text().strip().split(":", 1)
+    salt = base64.b64decode(written.split("$")[3])
+
+    assert username == "hub-h1"
+    assert hash_password("s3cret", salt=salt) == written
+    assert hash_password("s3cret") != written, "a fresh salt each time"
 
 
 def _provision(database_url: str, out: pathlib.Path, *args: str) -> tuple[str, str]:
