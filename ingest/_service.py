@@ -40,8 +40,6 @@ class IngestStats:
     duplicates: int = 0
     dead_letters: int = 0
     batches: int = 0
-    largest_batch: int = 0
-    last_commit_at: float = 0.0
 
     def since(self, earlier: "IngestStats") -> "IngestStats":
         """The difference of two snapshots (for rates over an interval)."""
@@ -190,8 +188,6 @@ class IngestService:
         stats.duplicates += outcome.duplicates
         stats.dead_letters += len(sorted_out.dead_letters)
         stats.batches += 1
-        stats.largest_batch = max(stats.largest_batch, len(batch))
-        stats.last_commit_at = time.time()
 
     def _triage(self, batch: list[RawMessage]) -> Triage:
         self._refresh_registry(max_age=REGISTRY_MAX_AGE_SECONDS)
