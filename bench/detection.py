@@ -18,11 +18,12 @@ import numpy as np
 from detection._baseline import RoutineBaseline
 from detection._daily import summarise_days
 from detection._engine import _baseline_arrays
-from detection._evaluate import _occupied, homes_of, places, replay, score
+from detection._evaluate import homes_of, replay, score
+from detection._history import history_signals
 from detection._localtime import local_day_and_time
 from detection._state import HomeStates
 from detection._watchdogs import Capabilities, watchdog_pass
-from devices import DeviceRole
+from simulator import SENSOR_KINDS
 from simulator._population import simulate_population
 
 RUNS = 3
@@ -55,15 +56,14 @@ def _fit_10k() -> float:
     """Summaries and fits for 10,000 homes, their event streams taken from 100 simulated ones."""
     scenario = simulate_population(households=100, days=28, seed=7)
     homes = homes_of(scenario)
-    place = places(scenario, homes)
     table = scenario.readings
     streams = []
     for home in homes:
-        rows = np.flatnonzero(table.household == table.households.index(home.id))
-        has_bed = any(d.role is DeviceRole.BED for d in home.devices.values())
-        in_bed = _occupied(table, rows, home, frozenset({DeviceRole.BED})) if has_bed else None
-        resting = _occupied(table, rows, home, frozenset({DeviceRole.BED, DeviceRole.CHAIR}))
-        streams.append((table.ts[rows], place[rows], resting, in_bed, home.timezone))
+        mine = table.of_household(home.id)
+        devices = [mine.devices[d] for d in mine.device.tolist()]
+        sensors = [SENSOR_KINDS[k] for k in mine.sensor.tolist()]
+        place, resting, in_bed = history_signals(home, devices, sensors, mine.value)
+        streams.append((mine.ts, place, resting, in_bed, home.timezone))
     days, _ = local_day_and_time(table.ts[:1], homes[0].timezone)
     span = range(int(days[0]), int(days[0]) + 28)
     started = time.monotonic()

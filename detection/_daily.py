@@ -46,6 +46,10 @@ class DaySummaries:
     bathroom_max: FloatArray  # longest bathroom stay begun that day, seconds
     departures: npt.NDArray[np.int64]  # (days, 24): departures by local hour
 
+    def take(self, rows: npt.NDArray[np.bool_]) -> "DaySummaries":
+        """Only these days (every field is indexed by day first)."""
+        return DaySummaries(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
+
 
 def summarise_days(
     t: Seconds,

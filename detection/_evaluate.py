@@ -15,16 +15,15 @@ import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from detection._baseline import WINDOW_DAYS, RoutineBaseline
-from detection._daily import DaySummaries, summarise_days
+from detection._daily import DaySummaries
 from detection._engine import Device, Engine, Episode, Home
+from detection._history import summarise_history
 from detection._localtime import SECONDS_PER_DAY, local_day_and_time
-from detection._signals import REST_MATS, Place, place_of
-from devices import DeviceRole, SensorKind
+from devices import DeviceRole
 from devices._health import BATTERY_INTERVAL
-from simulator._scenario import SENSOR_KINDS, ReadingTable, Scenario
+from simulator._scenario import SENSOR_KINDS, Scenario
 from simulator._truth import NON_INCIDENTS, Incident
 
 # Which findings answer which incident (kinds as the simulator names them).
@@ -74,26 +73,6 @@ def homes_of(scenario: Scenario) -> list[Home]:
     return [Home(id=h.id, timezone=h.timezone, devices=devices[h.id]) for h in scenario.registry.households]
 
 
-def places(scenario: Scenario, homes: list[Home]) -> npt.NDArray[np.int8]:
-    """Each reading's Place, computed once per (device, sensor) with the value rules vectorised."""
-    table = scenario.readings
-    result = np.zeros(len(table), dtype=np.int8)
-    by_id = {h.id: h for h in homes}
-    pairs = np.unique(np.stack([table.household, table.device, table.sensor.astype(np.int32)]), axis=1)
-    for h_code, d_code, s_code in pairs.T:
-        home = by_id.get(table.households[h_code])
-        device = home.devices.get(table.devices[d_code]) if home else None
-        if device is None:
-            continue
-        rows = (table.household == h_code) & (table.device == d_code) & (table.sensor == s_code)
-        sensor = SENSOR_KINDS[s_code]
-        for value in np.unique(table.value[rows]):
-            place = place_of(device.role, device.room, sensor, float(value))
-            if place != Place.NONE:
-                result[rows & (table.value == value)] = place
-    return result
-
-
 def replay(scenario: Scenario) -> list[Episode]:
     """Every finding detection makes on this scenario, minute by minute in simulated time."""
     homes = homes_of(scenario)
@@ -103,8 +82,7 @@ def replay(scenario: Scenario) -> list[Episode]:
     table = scenario.readings
     if len(table) == 0:
         return []
-    place = places(scenario, homes)
-    summaries = {h.id: _summaries(scenario, h, place) for h in homes}
+    summaries = {h.id: _summaries(scenario, h) for h in homes}
     h_index = np.array([engine.states.index.get(h, -1) for h in table.households])[table.household]
     sensors = [SENSOR_KINDS[s] for s in table.sensor.tolist()]
     start = math.floor(table.ts[0] / TICK_SECONDS) * TICK_SECONDS
@@ -131,37 +109,19 @@ def replay(scenario: Scenario) -> list[Episode]:
     return engine.episodes()
 
 
-def _summaries(scenario: Scenario, home: Home, place: npt.NDArray[np.int8]) -> DaySummaries:
-    table = scenario.readings
-    code = table.households.index(home.id) if home.id in table.households else -1
-    rows = np.flatnonzero(table.household == code)
-    t = table.ts[rows]
-    days, _ = local_day_and_time(t, home.timezone) if t.size else (np.zeros(1, dtype=np.int64), None)
-    resting = _occupied(table, rows, home, REST_MATS)
-    has_bed = any(d.role is DeviceRole.BED for d in home.devices.values())
-    in_bed = _occupied(table, rows, home, frozenset({DeviceRole.BED})) if has_bed else None
-    span = range(int(days.min()), int(days.max()) + 1)
-    return summarise_days(t, place[rows], resting, in_bed, home.timezone, span)
-
-
-def _occupied(
-    table: ReadingTable, rows: npt.NDArray[np.intp], home: Home, mats: frozenset[DeviceRole]
-) -> npt.NDArray[np.bool_]:
-    """After each of the household's readings: is any of these mats occupied?"""
-    occupancy = SENSOR_KINDS.index(SensorKind.OCCUPANCY)
-    resting = np.zeros(len(rows), dtype=bool)
-    for name, device in home.devices.items():
-        if device.role not in mats or name not in table.devices:
-            continue
-        mine = (table.device[rows] == table.devices.index(name)) & (table.sensor[rows] == occupancy)
-        changes = np.flatnonzero(mine)
-        if changes.size == 0:
-            continue
-        # Each reading takes the mat's latest state at or before it (none before the first: empty).
-        latest = np.searchsorted(changes, np.arange(len(rows)), side="right") - 1
-        state = np.where(latest >= 0, table.value[rows][changes[np.maximum(latest, 0)]] == 1, False)
-        resting |= state
-    return resting
+def _summaries(scenario: Scenario, home: Home) -> DaySummaries:
+    table = scenario.readings.of_household(home.id)
+    days, _ = (
+        local_day_and_time(table.ts, home.timezone) if len(table) else (np.zeros(1, dtype=np.int64), None)
+    )
+    return summarise_history(
+        home,
+        table.ts,
+        [table.devices[d] for d in table.device.tolist()],
+        [SENSOR_KINDS[k] for k in table.sensor.tolist()],
+        table.value,
+        range(int(days.min()), int(days.max()) + 1),
+    )
 
 
 def _fit(homes: Sequence[Home], summaries: dict[str, DaySummaries], now: float) -> dict[str, RoutineBaseline]:
@@ -171,21 +131,8 @@ def _fit(homes: Sequence[Home], summaries: dict[str, DaySummaries], now: float) 
         s = summaries[home.id]
         today = int(local_day_and_time(np.array([now]), home.timezone)[0][0])
         rows = (s.days < today) & (s.days >= today - WINDOW_DAYS)
-        fitted[home.id] = RoutineBaseline().fit(_take(s, rows))
+        fitted[home.id] = RoutineBaseline().fit(s.take(rows))
     return fitted
-
-
-def _take(s: DaySummaries, rows: npt.NDArray[np.bool_]) -> DaySummaries:
-    return DaySummaries(
-        days=s.days[rows],
-        quiet_max=s.quiet_max[rows],
-        rest_max=s.rest_max[rows],
-        rising=s.rising[rows],
-        first_kitchen=s.first_kitchen[rows],
-        settle=s.settle[rows],
-        bathroom_max=s.bathroom_max[rows],
-        departures=s.departures[rows],
-    )
 
 
 def score(episodes: Iterable[Episode], scenario: Scenario) -> Evaluation:

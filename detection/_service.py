@@ -20,10 +20,9 @@ import store
 from alerts import CheckinSource, record_checkin
 from alerts._config import AlertConfig
 from detection._baseline import WINDOW_DAYS, RoutineBaseline
-from detection._daily import summarise_days
 from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
+from detection._history import summarise_history
 from detection._localtime import local_day_and_time
-from detection._signals import REST_MATS, place_of
 from devices import DeviceRole, SensorKind
 
 log = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ class DetectionService:
 
     def _load_homes(self, conn: Conn, now: dt.datetime) -> None:
         homes, watched = load_homes(conn)
-        if [h.id for h in homes] != [h.id for h in self._engine.homes] or homes != self._engine.homes:
+        if homes != self._engine.homes:
             self._engine = Engine(homes)
             models = store.latest_baselines(conn)
             self._engine.set_baselines(
@@ -170,25 +169,10 @@ def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, 
 def _fit_home(home: Home, history: list[tuple[float, str, str, float]], now: dt.datetime) -> RoutineBaseline:
     if not history:
         return RoutineBaseline().fit_empty()
-    t = np.array([row[0] for row in history])
-    place = np.zeros(len(history), dtype=np.int8)
-    resting = np.zeros(len(history), dtype=bool)
-    in_bed = np.zeros(len(history), dtype=bool)
-    occupied: dict[str, bool] = {}
-    has_bed = any(d.role is DeviceRole.BED for d in home.devices.values())
-    for n, (_, device, sensor, value) in enumerate(history):
-        spec = home.devices.get(device)
-        if spec is None:
-            continue
-        kind = SensorKind(sensor)
-        place[n] = place_of(spec.role, spec.room, kind, value)
-        if kind is SensorKind.OCCUPANCY and spec.role in REST_MATS:
-            occupied[device] = value == 1
-        resting[n] = any(occupied.values())
-        in_bed[n] = any(v for d, v in occupied.items() if home.devices[d].role is DeviceRole.BED)
+    t, devices, sensors, values = zip(*history, strict=True)
     today = int(local_day_and_time(np.array([now.timestamp()]), home.timezone)[0][0])
-    summaries = summarise_days(
-        t, place, resting, in_bed if has_bed else None, home.timezone, range(today - WINDOW_DAYS, today)
+    summaries = summarise_history(
+        home, np.array(t), devices, sensors, np.array(values, dtype=float), range(today - WINDOW_DAYS, today)
     )
     return RoutineBaseline().fit(summaries)
 

@@ -47,7 +47,7 @@ class HomeStates:
             self.out_of_bed_since[i] = np.nan if occupied else t
 
     def observe_reading(self, i: int, t: float) -> None:
-        if not t <= self.last_reading[i]:
+        if math.isnan(self.last_reading[i]) or t > self.last_reading[i]:
             self.last_reading[i] = t
 
     def observe_sign(self, i: int, t: float, place: Place) -> None:
