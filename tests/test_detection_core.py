@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detection._baseline import MIN_DAYS_LEARNED, RoutineBaseline
-from detection._daily import summarise_days
+from detection._daily import DaySummaries, summarise_days
 from detection._engine import Device, Engine, Home, capability_of
 from detection._localtime import local_day_and_time, local_instant
 from detection._signals import Place, place_of
@@ -78,7 +78,7 @@ def _ordinary_day(day: dt.date, rise: float) -> list[tuple[float, Place, bool, b
     ]
 
 
-def _summaries(days: int, rise: float = 7.0):  # type: ignore[no-untyped-def]
+def _summaries(days: int, rise: float = 7.0) -> DaySummaries:
     first = dt.date(2026, 11, 2)
     events = [e for n in range(days) for e in _ordinary_day(first + dt.timedelta(days=n), rise)]
     t, place, resting, in_bed = (np.array(column) for column in zip(*events, strict=True))
