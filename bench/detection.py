@@ -4,7 +4,11 @@
   incidents (2 per household per 30 days), scored by `telecare evaluate`'s rules;
 - detect_false_alerts: false alerts per household per 30 days (device health apart);
 - baseline_fit_10k: daily summaries and baseline fit for 10,000 households x 28 days;
-- watchdog_pass_100k: one watchdog pass over 100,000 households.
+- watchdog_pass_100k: one watchdog pass over 100,000 households;
+- routine_change_*: slow change on 200 households x 90 days, every other one declining
+  (`decline_spec`), with random incidents (1 per household per 30 days), scored by
+  `telecare evaluate`'s rules for routine change (`python -m bench.detection --spec` prints the
+  spec as YAML for `telecare simulate --incidents`).
 The real homes in ../shared/data are scored by bench/real_homes.py.
 """
 
@@ -18,19 +22,23 @@ import numpy as np
 from detection._baseline import RoutineBaseline
 from detection._daily import summarise_days
 from detection._engine import _baseline_arrays
-from detection._evaluate import homes_of, replay, score
+from detection._evaluate import homes_of, replay, replay_routine, score
 from detection._history import history_signals
 from detection._localtime import local_day_and_time
 from detection._state import HomeStates
 from detection._watchdogs import Capabilities, watchdog_pass
-from simulator import SENSOR_KINDS
+from simulator import SENSOR_KINDS, SpecEntry
 from simulator._population import simulate_population
 
 RUNS = 3
+DECLINE_HOUSEHOLDS = 200
+DECLINE_DAYS = 90
+DECLINE_SEED = 2026
 
 
 def run() -> Iterator[str]:
     yield from _scored()
+    yield from _routine_change()
     yield f"baseline_fit_10k {_median(_fit_10k):.1f} s"
     yield f"watchdog_pass_100k {_median(_pass_100k) * 1000:.0f} ms"
 
@@ -99,3 +107,46 @@ def _pass_100k() -> float:
     started = time.perf_counter()
     watchdog_pass(states, baselines, capabilities, now, np.zeros(n), everywhere)
     return time.perf_counter() - started
+
+
+def decline_spec() -> list[SpecEntry]:
+    """Every even-numbered household declines, from a day in 28-69 over 7 to 28 days."""
+    rng = np.random.default_rng(DECLINE_SEED)
+    return [
+        SpecEntry(
+            kind="decline",
+            household=f"h-{n:04d}",
+            day=int(rng.integers(28, 70)),
+            hours=round(24 * float(rng.uniform(7, 28)), 1),
+        )
+        for n in range(2, DECLINE_HOUSEHOLDS + 1, 2)
+    ]
+
+
+def _routine_change() -> Iterator[str]:
+    started = time.monotonic()
+    scenario = simulate_population(
+        households=DECLINE_HOUSEHOLDS,
+        days=DECLINE_DAYS,
+        seed=DECLINE_SEED,
+        incident_rate=1.0,
+        spec=decline_spec(),
+    )
+    evaluation = score(replay_routine(scenario), scenario)
+    print(f"# routine-change evaluation took {time.monotonic() - started:.0f} s", file=sys.stderr)
+    decline = evaluation.by_kind["decline"]
+    yield f"routine_change_recall {decline.recall:.3f} ({decline.detected}/{decline.count})"
+    if decline.median_delay_min is not None and decline.p90_delay_min is not None:
+        yield (
+            f"routine_change_median_delay {decline.median_delay_min / 1440:.1f} days "
+            f"(p90 {decline.p90_delay_min / 1440:.1f})"
+        )
+    yield (
+        f"routine_change_false {evaluation.false_routine_changes_per_household_90d:.2f} per household "
+        f"per 90 days ({evaluation.false_routine_changes} in {evaluation.households} households)"
+    )
+
+
+if __name__ == "__main__" and "--spec" in sys.argv:
+    for entry in decline_spec():
+        print(f"- {{kind: decline, household: {entry.household}, day: {entry.day}, hours: {entry.hours}}}")

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from detection._baseline import RoutineBaseline
 from detection._explain import explain
+from detection._feedback import band_of, widen
 from detection._localtime import utc_offsets
 from detection._signals import BATHROOM_ROLES, KITCHEN_ROLES, OUTSIDE_DOORS, REST_MATS, Place, place_of
 from detection._state import HomeStates
@@ -93,7 +94,9 @@ class Engine:
         self.open: dict[tuple[str, str], Episode] = {}
         self.closed: list[Episode] = []
         self.watched = np.ones(len(homes), dtype=bool)
-        self._arrays = _baseline_arrays([self.baselines[h.id] for h in homes])
+        # What responders' outcomes taught: per household, (watchdog, band) -> how far widened.
+        self.adjustments: dict[str, dict[tuple[str, int], float]] = {}
+        self._arrays = self._baseline_arrays()
         self._offsets_hour = -1.0
         self._offsets = np.zeros(len(homes))
         # Per device: last heard, last saw the person, battery; for device health.
@@ -105,10 +108,23 @@ class Engine:
 
     def set_baselines(self, baselines: dict[str, RoutineBaseline]) -> None:
         self.baselines.update(baselines)
-        self._arrays = _baseline_arrays([self.baselines[h.id] for h in self.homes])
+        self._arrays = self._baseline_arrays()
 
-    def observe(self, household: str, device: str, sensor: SensorKind, value: float, t: float) -> None:
-        """One reading, in time order: instant rules, then the home's state."""
+    def set_adjustments(self, adjustments: dict[str, dict[tuple[str, int], float]]) -> None:
+        """Limits widened by what responders' outcomes taught (detection._feedback)."""
+        self.adjustments = adjustments
+        self._arrays = self._baseline_arrays()
+
+    def _baseline_arrays(self) -> BaselineArrays:
+        arrays = _baseline_arrays([self.baselines[h.id] for h in self.homes])
+        rows = {self.states.index[h]: f for h, f in self.adjustments.items() if h in self.states.index}
+        return widen(arrays, rows) if rows else arrays
+
+    def observe(
+        self, household: str, device: str, sensor: SensorKind, value: float, t: float, *, late: bool = False
+    ) -> None:
+        """One reading, in time order: instant rules, then the home's state. A `late` reading
+        (a hub's backlog) updates the state and can end an episode, but opens none."""
         i = self.states.index[household]
         home = self.homes[i]
         self.states.observe_reading(i, t)
@@ -121,7 +137,7 @@ class Engine:
         if spec is None:
             return
         if sensor in _SAFETY:
-            self._safety(home, device, _SAFETY[sensor], value, t)
+            self._safety(home, device, _SAFETY[sensor], value, t, opening=not late)
         elif sensor is SensorKind.TEMPERATURE:
             self.states.observe_temperature(i, device, t, value)
         elif sensor is SensorKind.OCCUPANCY and spec.role in REST_MATS:
@@ -131,7 +147,8 @@ class Engine:
             return
         self._active[(household, device)] = t
         if place == Place.OUTSIDE_DOOR and value == 1:
-            self._maybe_night_exit(i, home, t)
+            if not late:
+                self._maybe_night_exit(i, home, t)
         elif place != Place.OUTSIDE_DOOR:
             self._close(home.id, "night_exit", t)  # someone is inside: back home
         self.states.observe_sign(i, t, place)
@@ -210,15 +227,20 @@ class Engine:
             if usual:
                 numbers["usual_s"] = usual[int(local % 86_400 // 1800)]
         numbers.setdefault("place", float(self.states.last_place[alarm.household]))
+        widened = self.adjustments.get(home.id, {}).get(
+            (alarm.kind, band_of(alarm.kind, now, home.timezone)), 1.0
+        )
+        if widened > 1:
+            numbers["widened_by"] = widened
         if alarm.kind in ("not_up", "expected_activity_missing"):
             grace = baseline.rising_grace if alarm.kind == "not_up" else baseline.kitchen_grace
             numbers["grace_s"] = grace
             numbers["now"] = now
         self._emit(home, alarm.kind, alarm.onset, now, numbers)
 
-    def _safety(self, home: Home, device: str, kind: str, value: float, t: float) -> None:
+    def _safety(self, home: Home, device: str, kind: str, value: float, t: float, *, opening: bool) -> None:
         if value == 1:
-            if (home.id, kind) not in self.open:
+            if opening and (home.id, kind) not in self.open:
                 self._emit(home, kind, t, t, {}, device=device)
         else:
             self._close(home.id, kind, t)  # cancelled, or the detector reset

@@ -6,7 +6,10 @@ compatible with the incident (COMPATIBLE), and first detected between the incide
 and its end plus TOLERANCE. The first matching finding gives the delay (detection time minus
 incident start). A finding that falls inside no real incident of its household (within the
 same window) is a false alert; device-health findings are counted apart, and non-incidents
-(away, visitors, lie-in) never excuse a finding.
+(away, visitors, lie-in) never excuse a finding. Routine-change findings are counted apart
+too: one is false unless first detected inside a decline of its household (from the decline's
+start to the end of the scenario), and a finding already open when a decline starts does not
+count as finding it.
 """
 
 import dataclasses
@@ -19,8 +22,10 @@ import numpy as np
 from detection._baseline import WINDOW_DAYS, RoutineBaseline
 from detection._daily import DaySummaries
 from detection._engine import Device, Engine, Episode, Home
-from detection._history import summarise_history
-from detection._localtime import SECONDS_PER_DAY, local_day_and_time
+from detection._features import DailyFeatures
+from detection._history import feature_history, summarise_history
+from detection._localtime import SECONDS_PER_DAY, local_day_and_time, local_instant
+from detection._routine_change import RoutineWatch, assessed_at
 from devices import DeviceRole
 from devices._health import BATTERY_INTERVAL
 from simulator._scenario import SENSOR_KINDS, Scenario
@@ -40,6 +45,7 @@ COMPATIBLE: dict[str, frozenset[str]] = {
 DEVICE_HEALTH = frozenset({"hub_offline", "device_offline", "battery_low", "sensor_silent"})
 # A person found on the floor at 10:00 may still be reported by a watchdog at 10:20.
 TOLERANCE = dt.timedelta(hours=1)
+ROUTINE_CHANGE = "routine_change"
 TICK_SECONDS = 60
 
 
@@ -61,6 +67,11 @@ class Evaluation:
     false_alerts_per_household_30d: float
     device_findings: int
     false_by_kind: dict[str, int]
+    # Routine-change findings are counted apart from the alerts above: false when inside no
+    # decline of their household (the only incident they answer).
+    routine_changes: int
+    false_routine_changes: int
+    false_routine_changes_per_household_90d: float
 
     def as_json(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -106,7 +117,60 @@ def replay(scenario: Scenario) -> list[Episode]:
                 )
         cursor = upto
         engine.tick(float(now))
-    return engine.episodes()
+    return sorted(
+        [*engine.episodes(), *replay_routine(scenario)], key=lambda e: (e.detected_at, e.household, e.kind)
+    )
+
+
+def replay_routine(scenario: Scenario) -> list[Episode]:
+    """Routine-change findings, as the service's daily pass would make them: each day assessed
+    once its night is over (the next day at 14:00), from the days up to it only."""
+    return [
+        episode
+        for home in homes_of(scenario)
+        for episode in _routine_episodes(home, _features(scenario, home))
+    ]
+
+
+def _features(scenario: Scenario, home: Home) -> DailyFeatures:
+    table = scenario.readings.of_household(home.id)
+    if not len(table):
+        return feature_history(home, table.ts, [], [], table.value, range(0))
+    days, _ = local_day_and_time(table.ts, home.timezone)
+    args = (home, table.ts, [table.devices[d] for d in table.device.tolist()])
+    sensors = [SENSOR_KINDS[k] for k in table.sensor.tolist()]
+    first, last = int(days.min()), int(days.max()) + 1
+    # The day's start is learned from the first two weeks, as the service learns it from the past.
+    learning = feature_history(*args, sensors, table.value, range(first, min(first + 14, last)))
+    return feature_history(*args, sensors, table.value, range(first, last), anchor=learning.anchor)
+
+
+def _routine_episodes(home: Home, features: DailyFeatures) -> list[Episode]:
+    watch = RoutineWatch()
+    episodes: list[Episode] = []
+    current: Episode | None = None
+    for day in features.days.tolist():
+        change = watch.update(features, day)
+        now = assessed_at(day, home.timezone)
+        if change is None:
+            if current is not None:
+                current.cleared_at = now
+                current = None
+            continue
+        if current is None:
+            current = Episode(
+                household=home.id,
+                kind=ROUTINE_CHANGE,
+                severity="routine",
+                onset=local_instant(change.since, 0.0, home.timezone),
+                detected_at=now,
+                message=change.message,
+                evidence=change.evidence,
+            )
+            episodes.append(current)
+        else:
+            current.message, current.evidence = change.message, change.evidence
+    return episodes
 
 
 def _summaries(scenario: Scenario, home: Home) -> DaySummaries:
@@ -141,8 +205,14 @@ def score(episodes: Iterable[Episode], scenario: Scenario) -> Evaluation:
     by_kind: dict[str, list[float | None]] = {}
     for incident in incidents:
         by_kind.setdefault(str(incident.kind), []).append(_delay(incident, episodes))
-    person = [e for e in episodes if e.kind not in DEVICE_HEALTH]
+    person = [e for e in episodes if e.kind not in DEVICE_HEALTH and e.kind != ROUTINE_CHANGE]
     false = [e for e in person if not any(_within(e, i) for i in incidents if i.household == e.household)]
+    routine = [e for e in episodes if e.kind == ROUTINE_CHANGE]
+    false_routine = [
+        e
+        for e in routine
+        if not any(_within(e, i) for i in incidents if i.household == e.household and i.kind == "decline")
+    ]
     table = scenario.readings
     households = len(scenario.registry.households)
     days = float((table.ts[-1] - table.ts[0]) / SECONDS_PER_DAY) if len(table) else 0.0
@@ -158,6 +228,9 @@ def score(episodes: Iterable[Episode], scenario: Scenario) -> Evaluation:
         false_alerts_per_household_30d=round(len(false) / exposure, 3),
         device_findings=sum(e.kind in DEVICE_HEALTH for e in episodes),
         false_by_kind=false_by_kind,
+        routine_changes=len(routine),
+        false_routine_changes=len(false_routine),
+        false_routine_changes_per_household_90d=round(len(false_routine) / exposure * 3, 3),
     )
 
 

@@ -46,6 +46,11 @@ PLACE_WORDS = {
 def explain(kind: str, numbers: dict[str, float], *, onset: float, timezone: str, days_learned: int) -> str:
     """The sentence for a finding, from its kind and evidence numbers."""
     learned = learning_note(days_learned)
+    if numbers.get("widened_by", 1.0) > 1:
+        learned += (
+            f"; widened by {round((numbers['widened_by'] - 1) * 100)} % at this time of day after "
+            "responders closed earlier alerts here as false alarms"
+        )
     where = PLACE_WORDS.get(int(numbers.get("place", 0)), "the home")
     match kind:
         case "inactivity":

@@ -12,7 +12,8 @@ import numpy.typing as npt
 
 from detection._daily import DaySummaries, summarise_days
 from detection._engine import Home
-from detection._signals import REST_MATS, place_of
+from detection._features import DailyFeatures, daily_features
+from detection._signals import APPLIANCE_ON_WATTS, REST_MATS, place_of
 from devices import DeviceRole, SensorKind
 
 Signals = tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bool_] | None]
@@ -71,3 +72,48 @@ def _occupied(
         latest = np.searchsorted(changes, np.arange(len(values)), side="right") - 1
         occupied |= np.where(latest >= 0, values[changes[np.maximum(latest, 0)]] == 1, False)
     return occupied
+
+
+def kettle_switched_on(
+    home: Home, devices: Sequence[str], sensors: Sequence[str], values: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each reading switched a kettle on (its power crossing the appliance threshold)."""
+    device = np.asarray(devices, dtype=object)
+    sensor = np.asarray([str(s) for s in sensors], dtype=object)
+    switched = np.zeros(len(values), dtype=bool)
+    for name, spec in home.devices.items():
+        if spec.role is not DeviceRole.KETTLE:
+            continue
+        rows = np.flatnonzero((device == name) & (sensor == SensorKind.POWER))
+        on = values[rows] >= APPLIANCE_ON_WATTS
+        switched[rows] = on & ~np.r_[False, on[:-1]]
+    return switched
+
+
+def feature_history(
+    home: Home,
+    t: npt.NDArray[np.float64],
+    devices: Sequence[str],
+    sensors: Sequence[str],
+    values: npt.NDArray[np.float64],
+    days: range,
+    *,
+    anchor: float | None = None,
+) -> DailyFeatures:
+    """Daily features of one home's readings (time-ordered, parallel sequences)."""
+    place, _, in_bed = history_signals(home, devices, sensors, values)
+    heartbeat = any(
+        spec.role is DeviceRole.HUB or SensorKind.TEMPERATURE in spec.sensors
+        for spec in home.devices.values()
+    )
+    return daily_features(
+        t,
+        place,
+        in_bed,
+        kettle_switched_on(home, devices, sensors, values),
+        home.timezone,
+        days,
+        heard=t,
+        heartbeat=heartbeat,
+        anchor=anchor,
+    )

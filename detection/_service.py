@@ -23,7 +23,12 @@ from detection._baseline import WINDOW_DAYS, RoutineBaseline
 from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
 from detection._history import summarise_history
 from detection._localtime import local_day_and_time
+from detection._outcomes import learn_from_outcomes
+from detection._routine_change import RoutineWatch
+from detection._routine_pass import KIND as ROUTINE_CHANGE
+from detection._routine_pass import routine_pass
 from devices import DeviceRole, SensorKind
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +36,36 @@ TICK_SECONDS = 60.0  # the issue asks for every household at least once a minute
 WARM_UP = dt.timedelta(hours=24)  # state needs the last sign of the person: a day covers sleep
 REFIT_EVERY = dt.timedelta(hours=24)
 REGISTRY_EVERY = dt.timedelta(minutes=5)
+# A reading that reaches us this long after it happened (a hub back from a day offline sends
+# its backlog) is history: it updates the home's state but raises no instant alert, so a
+# pendant pressed and cancelled yesterday is not today's emergency. Whether the person needs
+# help now is judged by the watchdogs from the state the backlog leaves, and the silence
+# itself was the hub_offline finding. An hour outlasts any delay of a working platform (ingest
+# catching up after a restart), so a press that is merely delayed is still raised.
+LATE = dt.timedelta(hours=1)
 
 Conn = psycopg.Connection[TupleRow]
 
 
 class DetectionService:
-    def __init__(self, *, database_url: str, alert_config: AlertConfig | None = None) -> None:
-        """With `alert_config`, a pendant's cancel is recorded as the person's check-in."""
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        alert_config: AlertConfig | None = None,
+        worker: WorkerShare = EVERY_HOUSEHOLD,
+    ) -> None:
+        """With `alert_config`, a pendant's cancel is recorded as the person's check-in; with
+        `worker`, only that worker's share of the households is watched."""
         self._database_url = database_url
+        self._worker = worker
         self._alert_config = alert_config
         self._engine = Engine([])
         self._cursor = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._refitted = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._registry_read = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._watched: dict[str, bool] = {}
+        self._routine_watches: dict[str, RoutineWatch] = {}
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -81,12 +103,17 @@ class DetectionService:
         if tick:
             self._engine.tick(now.timestamp())
         current = [_finding(e) for e in self._engine.open.values() if e.kind in PERSON_KINDS]
-        result = store.reconcile_findings(conn, PERSON_KINDS, current, now)
+        result = store.reconcile_findings(conn, PERSON_KINDS, current, now, households=self._scope())
         if result.opened or result.cleared:
             log.info("detection pass opened=%d cleared=%d", result.opened, result.cleared)
 
+    def _scope(self) -> list[str] | None:
+        """The households whose findings this worker settles (None: all of them)."""
+        return None if self._worker.everything else [home.id for home in self._engine.homes]
+
     def _load_homes(self, conn: Conn, now: dt.datetime) -> None:
         homes, watched = load_homes(conn)
+        homes = [home for home in homes if self._worker.owns(home.id)]
         if homes != self._engine.homes:
             self._engine = Engine(homes)
             models = store.latest_baselines(conn)
@@ -95,6 +122,8 @@ class DetectionService:
             )
             self._cursor = now - WARM_UP
         self._engine.watched = np.array([watched[h.id] for h in homes], dtype=bool)
+        self._watched = watched
+        self._engine.set_adjustments(learn_from_outcomes(conn, now))
         self._registry_read = now
         conn.commit()
 
@@ -107,9 +136,10 @@ class DetectionService:
                 (since, upto),
             )
             cancels = []
-            for household, device, sensor, value, ts, _ in cur:
+            for household, device, sensor, value, ts, received_at in cur:
                 if household in self._engine.states.index:
-                    self._engine.observe(household, device, SensorKind(sensor), value, ts.timestamp())
+                    kind, late = SensorKind(sensor), received_at - ts > LATE
+                    self._engine.observe(household, device, kind, value, ts.timestamp(), late=late)
                     if sensor == "alarm" and value == 0 and self._is_pendant(household, device):
                         cancels.append((household, ts))
         conn.commit()
@@ -128,6 +158,8 @@ class DetectionService:
         self._engine.set_baselines(fitted)
         store.save_baselines(conn, [(h, b.days_learned_, b.to_json()) for h, b in fitted.items()], now)
         self._refitted = now
+        changes = routine_pass(conn, self._engine.homes, self._watched, now, self._routine_watches)
+        store.reconcile_findings(conn, [ROUTINE_CHANGE], changes, now, households=self._scope())
         log.info("baselines refitted households=%d", len(fitted))
 
 

@@ -109,6 +109,10 @@ def routine(
     midnight = wall_midnights(first_day, days + 1)[np.array(day_of)]
     starts = table.to_utc(midnight + np.round(np.array([e[0] for e in local]) * HOUR).astype(np.int64))
     ends = table.to_utc(midnight + np.round(np.array([e[1] for e in local]) * HOUR).astype(np.int64))
+    # An episode begun in the hour skipped by the change to summer time maps an hour later,
+    # past the start of what follows it: keep every boundary in order (it lasts no time).
+    bounds = np.maximum.accumulate(np.column_stack([starts, ends]).ravel()).reshape(-1, 2)
+    starts, ends = bounds[:, 0], bounds[:, 1]
     timeline = Timeline(
         starts,
         ends,

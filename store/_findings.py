@@ -31,15 +31,23 @@ class Reconciled:
 
 
 def reconcile_findings(
-    conn: psycopg.Connection[TupleRow], kinds: Collection[str], current: Sequence[Finding], now: dt.datetime
+    conn: psycopg.Connection[TupleRow],
+    kinds: Collection[str],
+    current: Sequence[Finding],
+    now: dt.datetime,
+    *,
+    households: Collection[str] | None = None,
 ) -> Reconciled:
     """Make the open findings of these kinds exactly `current`: open what is new, refresh what
     holds (keeping its onset and first detection), clear what no longer holds. One transaction,
-    a fixed number of statements whatever the number of households."""
+    a fixed number of statements whatever the number of households. With `households`, only
+    theirs are settled (a worker's share; the others belong to other workers)."""
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
-            "SELECT household_id, condition_key FROM findings WHERE cleared_at IS NULL AND kind = ANY(%s)",
-            (list(kinds),),
+            """SELECT household_id, condition_key FROM findings
+               WHERE cleared_at IS NULL AND kind = ANY(%(kinds)s)
+                 AND (%(scope)s::text[] IS NULL OR household_id = ANY(%(scope)s))""",
+            {"kinds": list(kinds), "scope": None if households is None else list(households)},
         )
         open_now = set(cur.fetchall())
         found = {(f.household, f.condition_key): f for f in current}
