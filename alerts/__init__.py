@@ -1,10 +1,27 @@
 """Alerts: findings routed, escalated and delivered to carers and the duty team (see the alerts issue)."""
 
+from alerts._alert_store import HouseholdNotFound
 from alerts._audit import AuditRecord, audit_trail, record_audit
 from alerts._checkins import checkin_by_token, issue_checkin_token, record_checkin
 from alerts._config import AlertConfig, TeamChannels
+from alerts._digests import household_day_status, send_due_digests
 from alerts._dispatcher import Dispatcher, DispatchPass
 from alerts._lifecycle import LifecycleError
+from alerts._policy import (
+    DEFAULT_DIGEST_AT,
+    ContactNotFound,
+    ContactPreferences,
+    PolicyError,
+    QuietHours,
+    Route,
+    RoutingPolicy,
+    find_contact,
+    routing_policy,
+    set_contact_preferences,
+    set_route,
+    set_routes,
+)
+from alerts._policy_file import export_routing_policies, import_routing_policies
 from alerts._records import Alert
 from alerts._responder import (
     AlertHistory,
@@ -21,6 +38,7 @@ from alerts._timer import TimerPass, run_timers
 from alerts._vocabulary import RESPONDER_OUTCOMES, AlertState, Audience, CheckinSource, Outcome, Severity
 
 __all__ = [
+    "DEFAULT_DIGEST_AT",
     "RESPONDER_OUTCOMES",
     "Alert",
     "AlertConfig",
@@ -31,11 +49,18 @@ __all__ = [
     "Audience",
     "AuditRecord",
     "CheckinSource",
+    "ContactNotFound",
+    "ContactPreferences",
     "DispatchPass",
     "Dispatcher",
+    "HouseholdNotFound",
     "LifecycleError",
     "NotificationStatus",
     "Outcome",
+    "PolicyError",
+    "QuietHours",
+    "Route",
+    "RoutingPolicy",
     "Severity",
     "TeamChannels",
     "TimerPass",
@@ -43,11 +68,20 @@ __all__ = [
     "alert_history",
     "audit_trail",
     "checkin_by_token",
+    "export_routing_policies",
+    "find_contact",
+    "household_day_status",
+    "import_routing_policies",
     "issue_checkin_token",
     "list_alerts",
     "record_audit",
     "record_checkin",
     "resolve_alert",
     "route_findings",
+    "routing_policy",
     "run_timers",
+    "send_due_digests",
+    "set_contact_preferences",
+    "set_route",
+    "set_routes",
 ]

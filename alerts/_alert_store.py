@@ -21,6 +21,10 @@ ALERT_COLUMNS = """id, household_id, condition_key, kind, severity, state, devic
 _WRITTEN = [name.strip() for name in ALERT_COLUMNS.split(",")][1:]
 
 
+class HouseholdNotFound(LookupError):
+    pass
+
+
 def alert_from_row(row: TupleRow) -> Alert:
     (id_, household, key, kind, severity, state, device, onset, created, updated, message, evidence,
      last_finding, occurrences, raised, checkin_until, deadline, level, acked_at, acked_by, cleared,

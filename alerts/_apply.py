@@ -48,11 +48,13 @@ def _announce(
             log.warning(
                 "urgent alert has no one to tell (no channels): only the console shows it alert=%d", alert_id
             )
-        _outbox.enqueue(cur, alert_id, alert.household, plan.deliveries, now)
+        _outbox.enqueue(cur, alert.household, plan.deliveries, now, alert_id=alert_id)
         _outbox.queue_for_digest(cur, alert_id, plan.digest_contacts, now)
     elif event is Event.ESCALATED:
-        _outbox.enqueue(cur, alert_id, alert.household, plan_escalated(alert, household, config, now), now)
+        escalated = plan_escalated(alert, household, config, now)
+        _outbox.enqueue(cur, alert.household, escalated, now, alert_id=alert_id)
     elif event is Event.RESOLVED:
         _outbox.withdraw_unsent(cur, alert_id)
         told = _outbox.told(cur, alert_id)
-        _outbox.enqueue(cur, alert_id, alert.household, plan_resolved(alert, household, told, now), now)
+        resolved = plan_resolved(alert, household, told, now)
+        _outbox.enqueue(cur, alert.household, resolved, now, alert_id=alert_id)

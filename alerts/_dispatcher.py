@@ -13,6 +13,7 @@ from alerts import _channels, _outbox
 from alerts._alert_store import ALERT_COLUMNS, Cursor, alert_from_row, load_households
 from alerts._audit import record_audit
 from alerts._config import AlertConfig
+from alerts._records import Alert
 from alerts._retry import after_failure
 from alerts._routing import Told, plan_delivery_problem
 
@@ -110,12 +111,9 @@ class Dispatcher:
             self._raise_problem(cur, message, now)
 
     def _raise_problem(self, cur: Cursor, message: _outbox.Claimed, now: dt.datetime) -> None:
-        row = cur.execute(f"SELECT {ALERT_COLUMNS} FROM alerts WHERE id = %s", (message.alert_id,)).fetchone()
-        assert row is not None  # notifications go with their alert
-        alert = alert_from_row(row)
-        household = load_households(cur, [alert.household])[alert.household]
+        household = load_households(cur, [message.household])[message.household]
         deliveries = plan_delivery_problem(
-            alert,
+            _subject(cur, message),
             household,
             self._config,
             notification_id=message.id,
@@ -123,9 +121,21 @@ class Dispatcher:
             unreachable_for=now - message.deliver_after,
             now=now,
         )
-        _outbox.enqueue(cur, message.alert_id, message.household, deliveries, now)
+        _outbox.enqueue(
+            cur, message.household, deliveries, now, alert_id=message.alert_id, digest_id=message.digest_id
+        )
         _outbox.mark_problem_raised(cur, message.id, now)
         _audit_delivery(cur, message, "notification.unreachable", now)
+
+
+def _subject(cur: Cursor, message: _outbox.Claimed) -> Alert | dt.date:
+    """The alert a message was about, or the day of the digest it was."""
+    if message.alert_id is not None:
+        row = cur.execute(f"SELECT {ALERT_COLUMNS} FROM alerts WHERE id = %s", (message.alert_id,)).fetchone()
+    else:
+        row = cur.execute("SELECT day FROM digests WHERE id = %s", (message.digest_id,)).fetchone()
+    assert row is not None  # notifications go with what they are about
+    return alert_from_row(row) if message.alert_id is not None else row[0]
 
 
 def _audit_delivery(cur: Cursor, message: _outbox.Claimed, action: str, now: dt.datetime) -> None:
@@ -138,6 +148,7 @@ def _audit_delivery(cur: Cursor, message: _outbox.Claimed, action: str, now: dt.
         household=message.household,
         detail={
             "alert_id": message.alert_id,
+            "digest_id": message.digest_id,
             "audience": message.audience,
             "contact_id": message.contact_id,
             "attempts": message.attempt,

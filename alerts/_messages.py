@@ -4,10 +4,11 @@ what the team is doing, how to reach them. Families get words; teams also get id
 import dataclasses
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 
 from alerts._lifecycle import MAX_ESCALATIONS
 from alerts._records import Alert, Household
-from alerts._vocabulary import DEVICE_KINDS, Audience, Outcome, Severity
+from alerts._vocabulary import DEVICE_KINDS, AlertState, Audience, Outcome, Severity
 
 _WHAT = {
     "alarm_pressed": "The pendant alarm was pressed",
@@ -92,14 +93,66 @@ def resolved(alert: Alert, household: Household, audience: Audience) -> Message:
 
 
 def delivery_problem(
-    alert: Alert, household: Household, *, recipient: str, scheme: str, unreachable_for: dt.timedelta
+    about: Alert | dt.date,
+    household: Household,
+    *,
+    recipient: str,
+    scheme: str,
+    unreachable_for: dt.timedelta,
 ) -> Message:
+    """`about` is the alert the message was for, or the day of the digest it was."""
     minutes = max(1, round(unreachable_for.total_seconds() / 60))
+    if isinstance(about, Alert):
+        subject = f"alert {about.id} ({what_happened(about.kind)}, household {_team_name(household)})"
+    else:
+        subject = f"the daily digest of {_day(about)} (household {_team_name(household)})"
     body = (
-        f"We have not been able to reach {recipient} by {scheme} for {minutes} min about alert {alert.id} "
-        f"({what_happened(alert.kind)}, household {_team_name(household)}). Please reach them another way."
+        f"We have not been able to reach {recipient} by {scheme} for {minutes} min about {subject}. "
+        "Please reach them another way."
     )
     return Message(title=f"Could not reach {recipient} ({household.id})", body=body)
+
+
+def digest(
+    household: Household,
+    day: dt.date,
+    status: str,
+    *,
+    today: Sequence[Alert],
+    queued: Sequence[Alert],
+    phone: str | None,
+) -> Message:
+    """A family carer's daily digest: the day in one sentence, then the day's alerts and what
+    was done, then the routine news held for it. Sent even when there is nothing more to say:
+    "nothing happened" is the reassurance."""
+    lines = [status]
+    lines += [
+        f"{what_happened(a.kind)} at {_clock(a.onset, household)}: {_progress(a, household)}." for a in today
+    ]
+    if not today:
+        lines.append("No alerts today.")
+    if queued:
+        lines.append("For your information:")
+        lines += [
+            f"- {what_happened(a.kind)} (noticed at {_local(a.onset, household)}): {_progress(a, household)}."
+            for a in queued
+        ]
+    if phone:
+        lines.append(f"You can reach the duty team on {phone}.")
+    return Message(title=f"Daily update: {_name(household)}, {_day(day)}", body="\n".join(lines))
+
+
+def _progress(alert: Alert, household: Household) -> str:
+    """Where an alert stands, in a family carer's words."""
+    if alert.state is AlertState.RESOLVED:
+        return _FAMILY_OUTCOME[alert.outcome or Outcome.OTHER].format(name=_name(household))
+    if alert.state is AlertState.ACKNOWLEDGED:
+        return "the duty team is dealing with it"
+    if alert.kind in DEVICE_KINDS:
+        return "our device team will see to it; there is nothing you need to do"
+    if alert.severity is Severity.ROUTINE:
+        return "there is nothing you need to do"
+    return "the duty team has been alerted"
 
 
 def _family_plan(alert: Alert, household: Household) -> str:
@@ -123,6 +176,14 @@ def _name(household: Household) -> str:
 
 def _team_name(household: Household) -> str:
     return f"{household.id} ({household.display_name})" if household.display_name else household.id
+
+
+def _clock(instant: dt.datetime, household: Household) -> str:
+    return f"{instant.astimezone(zoneinfo.ZoneInfo(household.timezone)):%H:%M}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def _local(instant: dt.datetime, household: Household, *, seconds: bool = False) -> str:

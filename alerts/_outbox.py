@@ -24,7 +24,9 @@ class Claimed:
 
     id: int
     key: uuid.UUID
-    alert_id: int
+    # What the message is about: an alert, or a family contact's daily digest.
+    alert_id: int | None
+    digest_id: int | None
     household: str
     event: Event
     audience: Audience
@@ -46,20 +48,29 @@ class ClaimedBatch:
 
 
 def enqueue(
-    cur: Cursor, alert_id: int, household: str, deliveries: Sequence[Delivery], now: dt.datetime
+    cur: Cursor,
+    household: str,
+    deliveries: Sequence[Delivery],
+    now: dt.datetime,
+    *,
+    alert_id: int | None = None,
+    digest_id: int | None = None,
 ) -> None:
-    """Add messages in the caller's transaction; a key already in the outbox is left as it is."""
+    """Add messages about an alert or a digest (one of the two) in the caller's transaction; a
+    key already in the outbox is left as it is."""
     if not deliveries:
         return
     cur.executemany(
-        """INSERT INTO notifications (idempotency_key, alert_id, household_id, event, audience, contact_id,
-                                      channel, title, body, created_at, deliver_after, next_attempt_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """INSERT INTO notifications (idempotency_key, alert_id, digest_id, household_id, event, audience,
+                                      contact_id, channel, title, body, created_at, deliver_after,
+                                      next_attempt_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
            ON CONFLICT (idempotency_key) DO NOTHING""",
         [
             (
                 d.key,
                 alert_id,
+                digest_id,
                 household,
                 d.event,
                 d.audience,
@@ -138,24 +149,25 @@ def claim_due(conn: psycopg.Connection[TupleRow], now: dt.datetime, limit: int) 
             """UPDATE notifications
                SET state = 'sending', attempts = attempts + 1, next_attempt_at = %s
                WHERE id = ANY(%s)
-               RETURNING id, idempotency_key, alert_id, household_id, event, audience, contact_id, channel,
-                         title, body, attempts, deliver_after, problem_raised_at IS NOT NULL""",
+               RETURNING id, idempotency_key, alert_id, digest_id, household_id, event, audience, contact_id,
+                         channel, title, body, attempts, deliver_after, problem_raised_at IS NOT NULL""",
             (now + LEASE, ids),
         ).fetchall()
         cur.executemany(
             "INSERT INTO notification_attempts (notification_id, attempt, started_at) VALUES (%s, %s, %s)",
-            [(row[0], row[10], now) for row in rows],
+            [(row[0], row[11], now) for row in rows],
         )
     return ClaimedBatch(messages=tuple(map(_claimed, sorted(rows))), in_doubt=in_doubt)
 
 
 def _claimed(row: TupleRow) -> Claimed:
-    (id_, key, alert_id, household, event, audience, contact_id, channel, title, body, attempt, deliver_after,
-     problem_raised) = row  # fmt: skip
+    (id_, key, alert_id, digest_id, household, event, audience, contact_id, channel, title, body, attempt,
+     deliver_after, problem_raised) = row  # fmt: skip
     return Claimed(
         id=id_,
         key=key,
         alert_id=alert_id,
+        digest_id=digest_id,
         household=household,
         event=Event(event),
         audience=Audience(audience),

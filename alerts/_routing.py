@@ -72,10 +72,12 @@ def plan_raised(alert: Alert, household: Household, config: AlertConfig, now: dt
         if audience is not Audience.FAMILY:
             deliveries += _to_team(alert, Event.RAISED, audience, config.teams.of(audience), message, now)
             continue
+        if not _family_hears_of(alert, household):
+            continue
         for contact in household.contacts:
             if _routine_waits_for_digest(alert, contact):
                 digest.append(contact.id)
-            elif _family_hears_of(alert, household):
+            else:
                 deliveries += _to_contact(alert, Event.RAISED, contact, household, message, now)
     return RaisedPlan(deliveries=tuple(deliveries), digest_contacts=tuple(digest))
 
@@ -110,8 +112,29 @@ def plan_resolved(
     return deliveries
 
 
+def plan_digest(
+    contact: Contact, household: Household, day: dt.date, message: _messages.Message, now: dt.datetime
+) -> list[Delivery]:
+    """A contact's digest for one local day, to each of their channels, held past their quiet
+    hours. Keys are derived from the contact and the day: one digest a day, whoever plans it."""
+    zone = zoneinfo.ZoneInfo(household.timezone)
+    after = quiet_until(now, zone, contact.quiet_from, contact.quiet_until) or now
+    return [
+        Delivery(
+            key=uuid.uuid5(_KEY_NAMESPACE, f"digest/{contact.id}/{day.isoformat()}/{channel}"),
+            event=Event.DIGEST,
+            audience=Audience.FAMILY,
+            contact_id=contact.id,
+            channel=channel,
+            message=message,
+            deliver_after=after,
+        )
+        for channel in contact.channels
+    ]
+
+
 def plan_delivery_problem(
-    alert: Alert,
+    about: Alert | dt.date,
     household: Household,
     config: AlertConfig,
     *,
@@ -120,8 +143,8 @@ def plan_delivery_problem(
     unreachable_for: dt.timedelta,
     now: dt.datetime,
 ) -> list[Delivery]:
-    """Tell the duty team a contact cannot be reached; if the duty team itself cannot be
-    reached, tell the supervisor."""
+    """Tell the duty team a contact cannot be reached about an alert (or about the digest of a
+    day); if the duty team itself cannot be reached, tell the supervisor."""
     if failed.audience is Audience.FAMILY:
         names = {
             c.id: f"{c.name} ({c.relationship})" if c.relationship else c.name for c in household.contacts
@@ -132,7 +155,7 @@ def plan_delivery_problem(
     to = Audience.SUPERVISOR if failed.audience is Audience.DUTY_TEAM else Audience.DUTY_TEAM
     scheme = failed.channel.split("://", 1)[0]
     message = _messages.delivery_problem(
-        alert, household, recipient=recipient, scheme=scheme, unreachable_for=unreachable_for
+        about, household, recipient=recipient, scheme=scheme, unreachable_for=unreachable_for
     )
     return [
         Delivery(

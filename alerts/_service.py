@@ -1,5 +1,5 @@
-"""The alerts service: the router and escalation timer on one thread, the dispatcher on another,
-each woken by the database at commit and otherwise looking again every tick."""
+"""The alerts service: the router and escalation timer on one thread, daily digests on a second,
+the dispatcher on a third; each woken by the database at commit or looking again every tick."""
 
 import datetime as dt
 import logging
@@ -12,6 +12,7 @@ from psycopg.rows import TupleRow
 
 import store
 from alerts._config import AlertConfig
+from alerts._digests import send_due_digests
 from alerts._dispatcher import Dispatcher
 from alerts._outbox import OUTBOX_CHANNEL
 from alerts._router import FINDINGS_CHANNEL, route_findings
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 # How often each loop looks even when not woken. Acknowledge deadlines are a minute long and
 # retries seconds apart, so one second keeps every timer within a second of its due time.
 TICK_SECONDS = 1.0
+# Digests are due at a minute of the clock; looking every few seconds sends each within moments
+# of its time, at the cost of one small query.
+DIGEST_TICK_SECONDS = 5.0
 # After losing the database: nothing is lost meanwhile (all state is stored), so a short wait
 # before reconnecting only spares the logs.
 RECONNECT_SECONDS = 5.0
@@ -37,17 +41,25 @@ class AlertService:
         self._config = config
 
     def run(self, stop: threading.Event) -> None:
-        """Route, escalate and deliver until `stop` is set; if either loop fails, both end."""
+        """Route, escalate, write digests and deliver until `stop` is set; if one loop fails,
+        all end."""
         if not self._config.teams.duty_team:
             log.warning("no duty team channels configured: urgent alerts reach families and the console only")
         dispatcher = Dispatcher(config=self._config)
-        delivering = threading.Thread(target=self._deliver, args=(stop, dispatcher), name="alerts-dispatcher")
-        delivering.start()
+        # Digests have a thread of their own: a council's 6 p.m. rush of them (each reads a day
+        # of its home's readings) never holds up an urgent alert behind it.
+        others = [
+            threading.Thread(target=self._deliver, args=(stop, dispatcher), name="alerts-dispatcher"),
+            threading.Thread(target=self._digest, args=(stop,), name="alerts-digests"),
+        ]
+        for thread in others:
+            thread.start()
         try:
             self._route(stop)
         finally:
             stop.set()
-            delivering.join()
+            for thread in others:
+                thread.join()
 
     def _route(self, stop: threading.Event) -> None:
         def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
@@ -58,6 +70,16 @@ class AlertService:
                 log.info("timers raised=%d escalated=%d", timers.raised, timers.escalated)
 
         self._loop(stop, FINDINGS_CHANNEL, one_pass)
+
+    def _digest(self, stop: threading.Event) -> None:
+        def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
+            while send_due_digests(conn, self._config, _now()) and not stop.is_set():
+                pass
+
+        try:
+            self._loop(stop, None, one_pass, tick=DIGEST_TICK_SECONDS)
+        finally:
+            stop.set()
 
     def _deliver(self, stop: threading.Event, dispatcher: Dispatcher) -> None:
         def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
@@ -70,17 +92,27 @@ class AlertService:
             stop.set()  # the router stops with the dispatcher, as the dispatcher does with it
 
     def _loop(
-        self, stop: threading.Event, channel: str, one_pass: Callable[[psycopg.Connection[TupleRow]], None]
+        self,
+        stop: threading.Event,
+        channel: str | None,
+        one_pass: Callable[[psycopg.Connection[TupleRow]], None],
+        *,
+        tick: float = TICK_SECONDS,
     ) -> None:
+        """Make passes until `stop`: after each, wait for a notification on `channel` (sent at
+        a commit) or the tick, whichever is first; with no channel, for the tick."""
         while not stop.is_set():
             try:
                 with store.connect(self._database_url, application_name="telecare-alerts") as conn:
                     conn.autocommit = True
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    if channel is not None:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     while not stop.is_set():
                         one_pass(conn)
-                        # Returns at the first notification (sent at a commit) or after a tick.
-                        for _ in conn.notifies(timeout=TICK_SECONDS, stop_after=1):
+                        if channel is None:
+                            stop.wait(tick)
+                            continue
+                        for _ in conn.notifies(timeout=tick, stop_after=1):
                             pass
             except psycopg.OperationalError as exc:
                 log.warning(

@@ -52,6 +52,7 @@ class Event(enum.StrEnum):
     ESCALATED = "escalated"
     RESOLVED = "resolved"
     DELIVERY_PROBLEM = "delivery_problem"
+    DIGEST = "digest"  # a family contact's daily reassurance digest, about no one alert
 
 
 class CheckinSource(enum.StrEnum):
@@ -83,6 +84,13 @@ _ROUTINE_KINDS = frozenset(
     # the day, not an emergency: "not up" covers the morning with no sign of them at all.
     {"routine_change", "expected_activity_missing"} | (DEVICE_KINDS - {"hub_offline"})
 )
+
+
+# Every kind a household's routing policy may name (a kind not listed here still routes by
+# its severity).
+KNOWN_KINDS = _URGENT_KINDS | _HIGH_KINDS | _ROUTINE_KINDS | {"night_exit"}
+# Kinds that are, or can be, urgent: whoever they are routed to must include a team on duty.
+MAY_BE_URGENT = _URGENT_KINDS | {"night_exit"}
 
 
 def severity_of(kind: str, *, known_to_wander: bool, reported: Severity) -> Severity:

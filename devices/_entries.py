@@ -87,6 +87,15 @@ class ContactEntry(_Entry):
             raise ValueError(f"quiet_hours must look like 22:00-07:00, got {value!r}")
         return value
 
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _digest_at_is_a_time(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 18:00 as the base-60 number 1080, which pydantic would
+        # take as seconds and turn into 00:18: refuse it rather than send a digest at midnight.
+        if isinstance(value, int | float):
+            raise ValueError(f"digest_at must be a time such as '18:00' (in YAML, quote it), got {value!r}")
+        return value
+
     @field_validator("channels")
     @classmethod
     def _channels_are_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -70,9 +70,14 @@ def _finding(kind: str, *, severity: Severity = Severity.ROUTINE, cleared: bool 
     )
 
 
-def _opened(kind: str, household: Household = HOME, **finding: bool) -> Alert:
+def _opened(kind: str, household: Household = HOME, *, cleared: bool = False) -> Alert:
     change = on_finding(
-        _finding(kind, **finding), linked=None, unresolved=None, household=household, now=NOW, config=CONFIG
+        _finding(kind, cleared=cleared),
+        linked=None,
+        unresolved=None,
+        household=household,
+        now=NOW,
+        config=CONFIG,
     )
     assert change is not None
     return change.alert
@@ -157,6 +162,7 @@ def test_a_household_route_replaces_the_default_and_away_holds_back_routine_news
         (Audience.SUPERVISOR, "json://supervisor")
     ]
     assert routine_change.deliveries == ()
+    assert routine_change.digest_contacts == ()  # nor is it held for Tom's digest
 
 
 def test_keys_are_stable_for_one_event_and_differ_between_escalation_rounds() -> None:

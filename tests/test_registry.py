@@ -139,6 +139,10 @@ def test_a_vendor_id_used_by_another_home_imports_nothing(conn: Conn) -> None:
             "unknown role 'sofa'",
         ),
         ("devices: []", "top-level 'households:' list"),
+        (
+            "households: [{id: h1, timezone: Europe/London, contacts: [{name: A, digest_at: 18:00}]}]",
+            "in YAML, quote it",
+        ),
     ],
 )
 def test_a_bad_yaml_entry_is_named_with_its_place_and_reason(document: str, problem: str) -> None:
