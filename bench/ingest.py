@@ -3,6 +3,11 @@ PostgreSQL, with acknowledgement after commit.
 
 - ingest_throughput: 100,000 readings published as fast as `mosquitto_pub` (C) can, from ten
   processes (one per device topic); readings/s from the first publish to the last commit.
+- ingest_throughput_2_workers: the same with two ingest processes sharing the stream through
+  an MQTT 5 shared subscription (`TELECARE_INGEST_SHARE_GROUP`), on the same machine.
+- readings_bytes_per_row: the readings table's size on disk (heap, indexes, TOAST, all
+  partitions) divided by its rows, after a throughput run; the base of the storage figure in
+  the README's capacity table.
 - ingest_latency_p50/p99: a steady 2,000 readings/s for 15 s from a Python publisher that
   stamps each reading with its publish time; latency is the moment the bench is notified of
   the commit (LISTEN/NOTIFY, delivered at commit) minus that time.
@@ -40,24 +45,30 @@ HOUSEHOLD = "bench-home"
 
 def run() -> Iterator[str]:
     server = bench_server_url()
-    throughputs, p50s, p99s = [], [], []
+    throughputs, two_workers, row_bytes, p50s, p99s = [], [], [], [], []
     for _ in range(RUNS):
         with _stack(server) as (database_url, broker_url):
             throughputs.append(_throughput(database_url, broker_url))
+            row_bytes.append(_bytes_per_reading(database_url))
+        with _stack(server, workers=2) as (database_url, broker_url):
+            two_workers.append(_throughput(database_url, broker_url))
         with _stack(server) as (database_url, broker_url):
             latencies = _steady_latencies(database_url, broker_url)
             p50s.append(float(np.percentile(latencies, 50)))
             p99s.append(float(np.percentile(latencies, 99)))
     yield f"ingest_throughput {statistics.median(throughputs):.0f} readings/s"
+    yield f"ingest_throughput_2_workers {statistics.median(two_workers):.0f} readings/s"
+    yield f"readings_bytes_per_row {statistics.median(row_bytes):.0f} bytes"
     yield f"ingest_latency_p50 {statistics.median(p50s) * 1000:.0f} ms"
     yield f"ingest_latency_p99 {statistics.median(p99s) * 1000:.0f} ms"
-    runs = ", ".join(f"{t:.0f}" for t in throughputs)
-    print(f"# ingest_throughput runs: {runs}", file=sys.stderr)
+    for name, runs in (("ingest_throughput", throughputs), ("ingest_throughput_2_workers", two_workers)):
+        print(f"# {name} runs: {', '.join(f'{t:.0f}' for t in runs)}", file=sys.stderr)
 
 
 @contextlib.contextmanager
-def _stack(server: str) -> Iterator[tuple[str, str]]:
-    """A fresh database and Mosquitto, with `telecare ingest` running against them."""
+def _stack(server: str, *, workers: int = 1) -> Iterator[tuple[str, str]]:
+    """A fresh database and Mosquitto, with `workers` `telecare ingest` processes running
+    against them (sharing one subscription when more than one)."""
     with fresh_database(server, "bench_ingest") as database_url:
         with store.connect(database_url) as conn:
             rows = ["household,device,sensor,role,room,timezone"] + [
@@ -65,16 +76,29 @@ def _stack(server: str) -> Iterator[tuple[str, str]]:
             ]
             store.import_registry(conn, parse_registry_csv("\n".join(rows) + "\n"))
         with tempfile.TemporaryDirectory() as workdir, start_mosquitto(pathlib.Path(workdir)) as broker:
-            log = pathlib.Path(workdir) / "ingest.log"
-            ingest = start_ingest(
-                database_url=database_url, mqtt_url=broker.url, client_id="bench-ingest", log=log
-            )
+            logs = [pathlib.Path(workdir) / f"ingest-{n}.log" for n in range(workers)]
+            shared = {"TELECARE_INGEST_SHARE_GROUP": "bench"} if workers > 1 else {}
+            processes = [
+                start_ingest(
+                    database_url=database_url,
+                    mqtt_url=broker.url,
+                    client_id=f"bench-ingest-{n}",
+                    log=log,
+                    settings=shared,
+                )
+                for n, log in enumerate(logs)
+            ]
             try:
-                wait_until(lambda: "subscribed" in log.read_text(), timeout=30, what="ingest subscribed")
+                wait_until(
+                    lambda: all("subscribed" in log.read_text() for log in logs),
+                    timeout=30,
+                    what="ingest subscribed",
+                )
                 yield database_url, broker.url
             finally:
-                ingest.terminate()
-                ingest.wait(30)
+                for ingest in processes:
+                    ingest.terminate()
+                    ingest.wait(30)
 
 
 def _throughput(database_url: str, broker_url: str) -> float:
@@ -151,6 +175,18 @@ def _steady_latencies(database_url: str, broker_url: str) -> list[float]:
                 through = max(through, newest)
         publisher.wait(60)
     return latencies
+
+
+def _bytes_per_reading(database_url: str) -> float:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE readings")
+        row = conn.execute(
+            """SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('readings')),
+                      (SELECT count(*) FROM readings)"""
+        ).fetchone()
+    assert row is not None
+    size, rows = row
+    return float(size) / int(rows)
 
 
 @contextlib.contextmanager

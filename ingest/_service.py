@@ -28,7 +28,9 @@ IDLE_GAP_SECONDS = 0.02
 REGISTRY_MAX_AGE_SECONDS = 30.0
 REGISTRY_MIN_RELOAD_SECONDS = 2.0
 SUMMARY_EVERY_SECONDS = 10.0
-_RETRY_CEILING_SECONDS = 30.0
+# While the database is away a reconnect is tried at least this often: one failed connection
+# attempt costs nothing, and a database back from an outage is written to within seconds.
+_RETRY_CEILING_SECONDS = 5.0
 
 
 @dataclasses.dataclass(slots=True)
@@ -48,6 +50,10 @@ class IngestStats:
         )
 
 
+def _shared(topic: str, group: str | None) -> str:
+    return topic if group is None else f"$share/{group}/{topic}"
+
+
 # Five minutes of hub clock drift is tolerated; readings older than raw-data retention are not.
 DEFAULT_LIMITS = Plausibility(max_clock_skew=dt.timedelta(minutes=5), max_age=dt.timedelta(days=395))
 
@@ -62,6 +68,8 @@ class IngestConfig:
     receive_maximum: int = 20_000
     session_expiry_seconds: int = 7 * 24 * 3600
     limits: Plausibility = DEFAULT_LIMITS
+    # Workers with the same share group split the messages (MQTT 5 `$share/<group>/<filter>`).
+    share_group: str | None = None
 
 
 class IngestService:
@@ -73,7 +81,7 @@ class IngestService:
         self._consumer = Consumer(
             address=config.broker,
             client_id=config.client_id,
-            subscriptions=list(dialects.subscriptions()),
+            subscriptions=[_shared(topic, config.share_group) for topic in dialects.subscriptions()],
             receive_maximum=config.receive_maximum,
             session_expiry_seconds=config.session_expiry_seconds,
         )
