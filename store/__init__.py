@@ -3,6 +3,20 @@
 from store._accounts import broker_accounts, save_account
 from store._baselines import latest_baselines, save_baselines
 from store._connect import connect
+from store._daily_features import (
+    FEATURE_COLUMNS,
+    UNUSABLE_REASONS,
+    FeatureDay,
+    last_feature_days,
+    load_feature_days,
+    save_feature_days,
+)
+from store._feedback import (
+    false_alarms_by_month,
+    resolved_outcomes,
+    save_threshold_adjustments,
+    threshold_adjustments,
+)
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
 from store._migrations import migrate
@@ -17,10 +31,13 @@ from store._registry import (
 )
 
 __all__ = [
+    "FEATURE_COLUMNS",
     "HEALTH_KINDS",
     "READINGS_CHANNEL",
+    "UNUSABLE_REASONS",
     "BatchOutcome",
     "DeadLetter",
+    "FeatureDay",
     "Finding",
     "ReadingWriter",
     "Reconciled",
@@ -29,16 +46,23 @@ __all__ = [
     "check_device_health",
     "connect",
     "export_registry",
+    "false_alarms_by_month",
     "import_registry",
     "iter_readings",
+    "last_feature_days",
     "latest_baselines",
     "load_device_health",
+    "load_feature_days",
     "load_registry",
     "migrate",
     "open_findings",
     "reconcile_findings",
     "remove_device",
+    "resolved_outcomes",
     "save_account",
     "save_baselines",
+    "save_feature_days",
+    "save_threshold_adjustments",
     "set_monitoring_state",
+    "threshold_adjustments",
 ]

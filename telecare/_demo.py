@@ -22,6 +22,8 @@ from telecare._platform import Endpoints
 from telecare._services import ingest_service
 from telecare.mqtt import parse_mqtt_url
 from telecare.settings import Settings
+from web import create_app, serve
+from web._demo import demo_responder, demo_socket
 
 DEMO_TIMEZONE = "Europe/London"
 # How long ingest gets, after the simulator stops, to store what is still in flight.
@@ -41,6 +43,10 @@ def run_demo(
     with store.connect(endpoints.database_url) as conn:
         store.import_registry(conn, registry)
     household_ids = [h.id for h in registry.households]
+    with store.connect(endpoints.database_url) as conn:
+        username, password = demo_responder(conn, household_ids)
+    web_socket = demo_socket(settings.web_host, settings.web_port)
+    web_app = create_app(database_url=endpoints.database_url, settings=settings)
     # Simulated time must not outrun the real clock: start it as far back as the run will
     # cover (a day when running until Ctrl-C), and it ends at "now".
     lead = dt.timedelta(seconds=speed * duration) if duration else dt.timedelta(days=1)
@@ -65,6 +71,7 @@ def run_demo(
                 ).run,
             ),
             ("alerts", AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run),
+            ("web", lambda stop: serve(web_app, web_socket, stop)),
         )
     ]
     publisher_thread = threading.Thread(target=publisher.run, args=(publisher_stop,), name="simulator")
@@ -75,6 +82,8 @@ def run_demo(
     publisher_thread.start()
     console = Console()
     log_to_console(console)
+    host, port = web_socket.getsockname()[:2]
+    console.print(f"Responder console: http://{host}:{port}/ (user {username!r}, password {password!r})")
     started = time.monotonic()
     try:
         with (

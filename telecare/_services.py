@@ -10,8 +10,10 @@ from detection._service import DetectionService
 from ingest import IngestConfig, IngestService, Plausibility
 from telecare._health_monitor import DeviceHealthMonitor
 from telecare._platform import Endpoints
+from telecare._workers import WorkerShare
 from telecare.mqtt import parse_mqtt_url
 from telecare.settings import Settings
+from web import create_app, listen, serve
 
 
 def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
@@ -24,6 +26,7 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
             batch_seconds=settings.ingest_batch_seconds,
             receive_maximum=settings.ingest_receive_maximum,
             session_expiry_seconds=settings.ingest_session_expiry_seconds,
+            share_group=settings.ingest_share_group,
             limits=Plausibility(
                 max_clock_skew=dt.timedelta(seconds=settings.max_clock_skew_seconds),
                 max_age=dt.timedelta(days=settings.max_reading_age_days),
@@ -32,16 +35,37 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
     )
 
 
+def detection_service(settings: Settings, database_url: str) -> DetectionService:
+    """Detection over this worker's share of the households (all of them, unless scaled out)."""
+    return DetectionService(
+        database_url=database_url,
+        alert_config=alert_config(settings),
+        worker=WorkerShare(settings.worker_index, settings.worker_count),
+    )
+
+
+def web_service(settings: Settings, database_url: str) -> Callable[[threading.Event], None]:
+    """The web service with its port already bound, so a port in use fails here, before anything starts."""
+    try:
+        sock = listen(settings.web_host, settings.web_port)
+    except OSError as exc:
+        raise SystemExit(
+            f"the web service cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror}"
+        ) from exc
+    app = create_app(database_url=database_url, settings=settings)
+    return lambda stop: serve(app, sock, stop)
+
+
 def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> None:
     """Every service in its own thread until `stop`; one failing stops them all."""
     services = {
         "ingest": ingest_service(settings, endpoints).run,
-        "device-health": DeviceHealthMonitor(database_url=endpoints.database_url).run,
-        "detection": DetectionService(
-            database_url=endpoints.database_url, alert_config=alert_config(settings)
-        ).run,
+        "detection": detection_service(settings, endpoints.database_url).run,
         "alerts": AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run,
+        "web": web_service(settings, endpoints.database_url),
     }
+    if settings.worker_index == 0:  # one query over every home a minute: the first worker's job
+        services["device-health"] = DeviceHealthMonitor(database_url=endpoints.database_url).run
     threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]
     for thread in threads:
         thread.start()

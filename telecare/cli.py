@@ -11,12 +11,14 @@ import typer
 
 import store
 from alerts.cli import alerts_app
+from reports.cli import report
 from simulator.cli import import_app, inject, replay, simulate
 from telecare._cli_registry import devices_app, households_app
 from telecare._logging import configure_logging
 from telecare._platform import database, platform
 from telecare._signals import stop_on_signals
 from telecare.settings import Settings
+from web.cli import teams_app, users_app
 
 app = typer.Typer(
     help="Open telecare platform: home sensors over MQTT, routines learned, the right people told.",
@@ -27,11 +29,14 @@ readings_app = typer.Typer(help="Stored sensor readings.", no_args_is_help=True)
 app.command()(simulate)
 app.command()(replay)
 app.command()(inject)
+app.command()(report)
 app.add_typer(import_app, name="import")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(households_app, name="households")
 app.add_typer(devices_app, name="devices")
 app.add_typer(readings_app, name="readings")
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
 
 
 def _settings() -> Settings:
@@ -65,12 +70,27 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """Run every service of the platform in one process: ingest, detection, device health, alerts."""
+    """Run every service of the platform in one process: ingest, detection, device health, alerts, web."""
     from telecare._services import run_all
 
     settings = _settings()
     with stop_on_signals() as stop, platform(settings) as endpoints:
         run_all(settings, endpoints, stop)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default TELECARE_WEB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default TELECARE_WEB_PORT).")] = None,
+) -> None:
+    """Run the web service alone: the responder console and the JSON API."""
+    from telecare._services import web_service
+
+    settings = _settings()
+    given = {"web_host": host, "web_port": port}
+    settings = settings.model_copy(update={name: value for name, value in given.items() if value is not None})
+    with stop_on_signals() as stop, database(settings) as url:
+        web_service(settings, url)(stop)
 
 
 @app.command()
@@ -85,13 +105,13 @@ def ingest() -> None:
 
 @app.command()
 def detect() -> None:
-    """Run the detection service alone: instant rules, watchdogs each minute, daily refits."""
-    from alerts.cli import alert_config
-    from detection._service import DetectionService
+    """Run the detection service alone: instant rules, watchdogs each minute, daily refits
+    (over this worker's share of the households with TELECARE_WORKER_INDEX/_COUNT)."""
+    from telecare._services import detection_service
 
     settings = _settings()
     with stop_on_signals() as stop, database(settings) as url:
-        DetectionService(database_url=url, alert_config=alert_config(settings)).run(stop)
+        detection_service(settings, url).run(stop)
 
 
 @app.command()
@@ -171,4 +191,14 @@ def evaluate(
     typer.echo(
         f"false alerts: {result.false_alerts} ({result.false_alerts_per_household_30d:.2f} per household "
         f"per 30 days); device-health findings: {result.device_findings}"
+    )
+    decline = result.by_kind.get("decline")
+    if decline is not None and decline.median_delay_min is not None and decline.p90_delay_min is not None:
+        typer.echo(
+            f"decline: found {decline.detected}/{decline.count}, median delay "
+            f"{decline.median_delay_min / 1440:.1f} days (p90 {decline.p90_delay_min / 1440:.1f})"
+        )
+    typer.echo(
+        f"routine-change findings: {result.routine_changes}, false {result.false_routine_changes} "
+        f"({result.false_routine_changes_per_household_90d:.2f} per household per 90 days)"
     )

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: Annotated[float, Field(ge=0)] = 300.0
     # Older readings are refused: they would fall outside raw-data retention (13 months).
     max_reading_age_days: Annotated[int, Field(ge=1)] = 395
+    # Scale-out. Ingest workers given the same share group split the broker's messages between
+    # them (an MQTT 5 shared subscription, `$share/<group>/...`); each needs its own client id,
+    # so its own persistent session. Unset: one ingest with a plain subscription.
+    ingest_share_group: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None
+    # Detection and alerts workers split households by a stable hash (telecare/_workers.py):
+    # this process looks after the households whose hash modulo `worker_count` is `worker_index`.
+    worker_index: Annotated[int, Field(ge=0)] = 0
+    worker_count: Annotated[int, Field(ge=1)] = 1
     # Alerts. The platform's own teams, each a list of Apprise URLs (JSON in the environment,
     # e.g. TELECARE_DUTY_TEAM_CHANNELS='["mailtos://user:pass@smtp.example.org?to=duty@example.org"]').
     duty_team_channels: tuple[str, ...] = ()
@@ -66,4 +74,19 @@ class Settings(BaseSettings):
     # A contact or team channel failing this long is reported to the duty team (or, for the
     # duty team's own channel, to the supervisor).
     alert_unreachable_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Web. Loopback by default: put a TLS-terminating proxy in front to serve anyone else.
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    # Session cookies are marked Secure when the request came over https (directly or via a
+    # proxy's X-Forwarded-Proto); True forces it, for a proxy that does not say.
+    web_secure_cookies: bool = False
+    # A session left idle this long ends (an open console refreshing itself counts as use);
+    # none outlives a long shift.
+    web_session_idle_seconds: Annotated[float, Field(gt=0)] = 30 * 60
+    web_session_lifetime_seconds: Annotated[float, Field(gt=0)] = 12 * 3600
+    # Sign-in rate limits over a sliding window: failures per username (slows guessing one
+    # password) and per client address (slows trying many usernames).
+    web_login_window_seconds: Annotated[float, Field(gt=0)] = 15 * 60
+    web_login_max_failures_per_user: Annotated[int, Field(ge=1)] = 5
+    web_login_max_failures_per_address: Annotated[int, Field(ge=1)] = 20
     log_level: str = "INFO"

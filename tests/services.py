@@ -1,5 +1,6 @@
 """Processes tests start for themselves: a Mosquitto broker, and the ingest service."""
 
+import collections
 import contextlib
 import dataclasses
 import getpass
@@ -80,15 +81,23 @@ class MosquittoProcess:
 
 
 @contextlib.contextmanager
-def start_mosquitto(workdir: pathlib.Path) -> Iterator[MosquittoProcess]:
-    """Mosquitto with the project's recommended settings, on a free port, persisting in workdir."""
+def start_mosquitto(
+    workdir: pathlib.Path, *, security: tuple[pathlib.Path, pathlib.Path] | None = None
+) -> Iterator[MosquittoProcess]:
+    """Mosquitto with the project's recommended settings, on a free port, persisting in workdir;
+    with `security` (a password file and an ACL file), anonymous clients are refused."""
     if shutil.which("mosquitto") is None:
         raise MosquittoMissing("mosquitto is not installed (apt-get install mosquitto)")
     port = free_port()
     config = workdir / "mosquitto.conf"
+    access = (
+        "allow_anonymous true\n"
+        if security is None
+        else f"allow_anonymous false\npassword_file {security[0]}\nacl_file {security[1]}\n"
+    )
     config.write_text(
         (REPO / "deploy" / "mosquitto.conf").read_text()
-        + f"\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
+        + f"\nlistener {port} 127.0.0.1\n{access}"
         + f"persistence_location {workdir}/\n"
         + own_user_line()
     )
@@ -114,14 +123,21 @@ def _spawn_mosquitto(config: pathlib.Path) -> subprocess.Popen[bytes]:
 
 
 def start_ingest(
-    *, database_url: str, mqtt_url: str, client_id: str, log: pathlib.Path
+    *,
+    database_url: str,
+    mqtt_url: str,
+    client_id: str,
+    log: pathlib.Path,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`telecare ingest` as a separate process, as it runs in production, logging to `log`."""
+    """`telecare ingest` as a separate process, as it runs in production, logging to `log`;
+    `settings` are further TELECARE_* variables."""
     env = dict(
         os.environ,
         TELECARE_DATABASE_URL=database_url,
         TELECARE_MQTT_URL=mqtt_url,
         TELECARE_INGEST_CLIENT_ID=client_id,
+        **(settings or {}),
     )
     with log.open("ab") as log_file:
         return subprocess.Popen(
@@ -136,6 +152,8 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
 
 def publish(mqtt_url: str, messages: list[tuple[str, bytes]], *, pace_per_s: float | None = None) -> None:
     """Publish at QoS 1 and return once the broker has acknowledged every message."""
+    import paho.mqtt.client as mqtt
+
     from telecare.mqtt import new_client, parse_mqtt_url
 
     address = parse_mqtt_url(mqtt_url)
@@ -145,13 +163,16 @@ def publish(mqtt_url: str, messages: list[tuple[str, bytes]], *, pace_per_s: flo
     client.loop_start()
     try:
         started = time.monotonic()
-        infos = []
+        infos: collections.deque[mqtt.MQTTMessageInfo] = collections.deque()
         for n, (topic, payload) in enumerate(messages):
             if pace_per_s is not None:
                 delay = started + n / pace_per_s - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
             infos.append(client.publish(topic, payload, qos=1))
+            # Message ids are 16 bits: far fewer than 65,535 may await their acknowledgement.
+            if len(infos) > 10_000:
+                infos.popleft().wait_for_publish(timeout=60)
         for info in infos:
             info.wait_for_publish(timeout=60)
     finally:
