@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from alerts import RESPONDER_OUTCOMES, Alert, AlertState, AuditRecord, Outcome, Severity
 from web._accounts import Role, User
@@ -20,6 +20,20 @@ def _responder_outcome(outcome: Outcome) -> Outcome:
     return outcome
 
 
+# The schema names exactly the outcomes a responder may choose: clients (and schemathesis) learn
+# from the description that the platform's own outcomes are not theirs to send.
+ResponderOutcome = Annotated[
+    Outcome,
+    AfterValidator(_responder_outcome),
+    WithJsonSchema(
+        {
+            "title": "ResponderOutcome",
+            "type": "string",
+            "enum": sorted(str(outcome) for outcome in RESPONDER_OUTCOMES),
+            "description": "How the alert ended, as the responder found it.",
+        }
+    ),
+]
 # PostgreSQL text cannot hold NUL; refused here as bad input rather than failing in the store.
 WITHOUT_NUL = r"^[^\x00]*$"
 Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH, pattern=WITHOUT_NUL)]
@@ -136,7 +150,7 @@ class NoteRequest(BaseModel):
 
 
 class ResolveRequest(BaseModel):
-    outcome: Annotated[Outcome, AfterValidator(_responder_outcome)]
+    outcome: ResponderOutcome
     note: Note | None = None
 
 
