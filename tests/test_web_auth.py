@@ -73,6 +73,25 @@ def test_cookies_are_secure_over_https_behind_a_proxy_or_when_the_settings_say(
         assert all("Secure" in cookie for cookie in response.headers.get_list("set-cookie"))
 
 
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("admin", "/admin"),
+        ("sam", "/console"),
+        ("ann", "/console"),
+        ("cara", "/carer"),
+        ("cody", "/reports"),
+    ],
+)
+def test_each_role_lands_on_the_page_its_work_starts_from(web: WebServer, username: str, home: str) -> None:
+    client = web.client()
+    assert post_login(client, username, PASSWORD).headers["location"] == home
+    assert client.get("/").headers["location"] == home
+    landing = client.get("/", follow_redirects=True)
+    assert landing.status_code == 200, f"{username}'s home page opens"
+    assert "no pages for" not in landing.text
+
+
 def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(web: WebServer) -> None:
     client = web.client()
     assert client.get("/console/alerts/1").headers["location"] == "/login?next=/console/alerts/1"

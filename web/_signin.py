@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from alerts import record_audit
-from web._access import CONSOLE_ROLES
 from web._accounts import verify_password
 from web._auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfChecked, OptionalSession, set_cookie
+from web._home import home_page
 from web._runtime import ConnDep, RuntimeDep
 from web._sessions import close_session, login_refusal, open_session, record_login_attempt
 from web._templates import render
@@ -67,7 +67,7 @@ def login(
         subject_id=str(user.id), household=None, detail={}, at=now,
     )  # fmt: skip
     log.info("signed in user_id=%d role=%s", user.id, user.role)
-    landing = safe_next(next) or ("/console" if user.role in CONSOLE_ROLES else "/")
+    landing = safe_next(next) or home_page(user.role)
     response = RedirectResponse(landing, status.HTTP_303_SEE_OTHER)
     set_cookie(response, request, rt, SESSION_COOKIE, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
