@@ -2,10 +2,34 @@
 
 import os
 import pathlib
-from typing import Annotated
+import urllib.parse
+from collections.abc import Iterable
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Passwords that ship in examples, images and tutorials: a production service using one is as
+# open as one with none. Compared case-insensitively.
+KNOWN_DEFAULT_PASSWORDS = frozenset(
+    {"", "admin", "changeme", "change-me", "example", "guest", "mosquitto", "mqtt", "pass", "password"}
+    | {"postgres", "public", "secret", "telecare", "test", "1234", "12345678"}
+)
+
+
+class SettingsRefused(SystemExit):
+    """Settings unsafe for production. A SystemExit, so every command stops with the message
+    alone: a traceback (or pydantic's own error, which echoes the input) would print secrets."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by `***`, for logs and reprs."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def _default_data_dir() -> pathlib.Path:
@@ -16,7 +40,13 @@ def _default_data_dir() -> pathlib.Path:
 class Settings(BaseSettings):
     """Platform settings. Unset URLs mean "start the embedded service" (see the README)."""
 
-    model_config = SettingsConfigDict(env_prefix="TELECARE_", extra="ignore")
+    # hide_input_in_errors: a refused value may be a URL with its password in it.
+    model_config = SettingsConfigDict(env_prefix="TELECARE_", extra="ignore", hide_input_in_errors=True)
+
+    # `development` (the default, so `make demo` runs on embedded services with no settings)
+    # or `production`, which refuses embedded services, anonymous brokers, insecure cookies and
+    # known default passwords (see `production_problems`).
+    environment: Literal["development", "production"] = "development"
 
     database_url: str | None = Field(
         default=None,
@@ -49,8 +79,25 @@ class Settings(BaseSettings):
     # Hub clocks drift; a reading more than this far ahead of our clock is a wrong clock,
     # not the future, and is refused.
     max_clock_skew_seconds: Annotated[float, Field(ge=0)] = 300.0
-    # Older readings are refused: they would fall outside raw-data retention (13 months).
-    max_reading_age_days: Annotated[int, Field(ge=1)] = 395
+    # Raw readings are kept this long (13 months: a year's comparison plus a month's margin),
+    # then dropped a whole partition at a time; ingest refuses older ones, which retention
+    # would drop anyway. TELECARE_MAX_READING_AGE_DAYS, its earlier name, is still read.
+    readings_retention_days: Annotated[int, Field(ge=1)] = Field(
+        default=395,
+        validation_alias=AliasChoices(
+            "readings_retention_days", "TELECARE_READINGS_RETENTION_DAYS", "TELECARE_MAX_READING_AGE_DAYS"
+        ),
+    )
+    # Daily features (one small row per home per day) outlive the readings they summarise, so
+    # years-long trends stay visible: 6 years by default.
+    features_retention_days: Annotated[int, Field(ge=1)] = 6 * 366
+    # Dead letters hold raw payloads and topics naming households; long enough to diagnose a
+    # misconfigured device, no longer.
+    dead_letter_retention_days: Annotated[int, Field(ge=1)] = 90
+    # Alerts, findings, notes, notifications and the audit trail are care records: kept while
+    # a home is served and this long after monitoring ended (the Records Management Code of
+    # Practice's 8 years for adult social care), then reported as due for erasure.
+    care_records_retention_days: Annotated[int, Field(ge=1)] = 8 * 366
     # Scale-out. Ingest workers given the same share group split the broker's messages between
     # them (an MQTT 5 shared subscription, `$share/<group>/...`); each needs its own client id,
     # so its own persistent session. Unset: one ingest with a plain subscription.
@@ -90,3 +137,67 @@ class Settings(BaseSettings):
     web_login_max_failures_per_user: Annotated[int, Field(ge=1)] = 5
     web_login_max_failures_per_address: Annotated[int, Field(ge=1)] = 20
     log_level: str = "INFO"
+
+    @property
+    def max_reading_age_days(self) -> int:
+        """Ingest refuses readings older than raw-data retention: one setting, two uses."""
+        return self.readings_retention_days
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment == "production":
+            problems = production_problems(self)
+            if problems:
+                raise SettingsRefused(
+                    "TELECARE_ENVIRONMENT=production refuses these settings:\n"
+                    + "\n".join(f"  - {problem}" for problem in problems)
+                )
+        return self
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, object]]:
+        # Settings are printed in errors and debugging sessions: never with a password.
+        for name, value in super().__repr_args__():
+            if isinstance(value, str) and name in _URL_FIELDS:
+                yield name, redact_url(value)
+            elif isinstance(value, tuple) and name in _URL_FIELDS:
+                yield name, tuple(redact_url(v) for v in value)
+            else:
+                yield name, value
+
+
+_URL_FIELDS = frozenset(
+    {"database_url", "mqtt_url", "duty_team_channels", "supervisor_channels", "device_team_channels"}
+)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What makes these settings unsafe for a production service, each saying what to set."""
+    problems = []
+    if settings.database_url is None:
+        problems.append("TELECARE_DATABASE_URL is unset (the embedded PostgreSQL is for development)")
+    elif _default_password(settings.database_url):
+        problems.append("TELECARE_DATABASE_URL carries a default or empty password")
+    if settings.mqtt_url is None:
+        problems.append("TELECARE_MQTT_URL is unset (the in-process broker is for development)")
+    else:
+        parts = urllib.parse.urlsplit(settings.mqtt_url)
+        if not parts.username or parts.password is None:
+            problems.append(
+                "TELECARE_MQTT_URL has no user and password (the broker must refuse anonymous clients)"
+            )
+        elif _default_password(settings.mqtt_url):
+            problems.append("TELECARE_MQTT_URL carries a default or empty password")
+    for name in ("duty_team_channels", "supervisor_channels", "device_team_channels"):
+        if any(_default_password(url) for url in getattr(settings, name)):
+            problems.append(f"TELECARE_{name.upper()} has a channel with a default or empty password")
+    if not settings.web_secure_cookies:
+        problems.append("TELECARE_WEB_SECURE_COOKIES is false (session cookies must only travel over https)")
+    return problems
+
+
+def _default_password(url: str) -> bool:
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:  # a malformed netloc: let the code that uses the URL say what is wrong
+        return False
+    return password is not None and urllib.parse.unquote(password).lower() in KNOWN_DEFAULT_PASSWORDS
