@@ -6,19 +6,27 @@ import logging
 
 from alerts import _outbox
 from alerts._alert_store import Cursor, link_finding, save_alert, stored_id
-from alerts._audit import record_audit
+from alerts._audit import record_audit, with_worker
 from alerts._config import AlertConfig
 from alerts._lifecycle import Transition
 from alerts._records import Alert, Household
 from alerts._routing import plan_escalated, plan_raised, plan_resolved
 from alerts._vocabulary import Event, Severity
+from telecare._workers import WorkerShare
 
 log = logging.getLogger(__name__)
 
 
 def apply_transition(
-    cur: Cursor, change: Transition, household: Household, config: AlertConfig, now: dt.datetime
+    cur: Cursor,
+    change: Transition,
+    household: Household,
+    config: AlertConfig,
+    now: dt.datetime,
+    *,
+    worker: WorkerShare | None = None,
 ) -> Alert:
+    """`worker`: the alerts worker making the change, if one is (not a person at the console)."""
     alert = save_alert(cur, change.alert)
     if change.takes_finding is not None:
         link_finding(cur, change.takes_finding, stored_id(alert))
@@ -30,7 +38,7 @@ def apply_transition(
             subject_type="alert",
             subject_id=str(stored_id(alert)),
             household=alert.household,
-            detail=entry.detail,
+            detail=with_worker(entry.detail, worker),
             at=entry.at,
         )
     for event in change.announce:

@@ -12,6 +12,8 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
+from telecare._workers import WorkerShare
+
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class AuditRecord:
@@ -43,6 +45,12 @@ def record_audit(
            VALUES (%s, %s, %s, %s, %s, %s, %s)""",
         (at, actor, action, subject_type, subject_id, household, Jsonb(detail, dumps=_dumps)),
     )
+
+
+def with_worker(detail: Mapping[str, object], worker: WorkerShare | None) -> Mapping[str, object]:
+    """The detail, naming the alerts worker that acted when several share the households: which
+    process raised, escalated or sent something is the first question when one misbehaves."""
+    return detail if worker is None or worker.everything else {**detail, "worker": str(worker)}
 
 
 def audit_trail(conn: psycopg.Connection[TupleRow], subject_type: str, subject_id: str) -> list[AuditRecord]:

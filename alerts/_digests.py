@@ -20,17 +20,19 @@ import zoneinfo
 import numpy as np
 import numpy.typing as npt
 import psycopg
+from psycopg import sql
 from psycopg.rows import TupleRow
 
 from alerts import _messages, _outbox
 from alerts._alert_store import ALERT_COLUMNS, Cursor, HouseholdNotFound, alert_from_row, load_households
-from alerts._audit import record_audit
+from alerts._audit import record_audit, with_worker
 from alerts._config import AlertConfig
 from alerts._records import Alert, Contact, Household
 from alerts._routing import audiences_for, plan_digest
 from alerts._vocabulary import Audience
 from detection import LOOK_BACK, DayStatus, Device, Home, RoutineBaseline, day_status
 from devices import DeviceRole, SensorKind
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ _DUE = """
     CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE h.timezone) AS clock) local_clock
     CROSS JOIN LATERAL (SELECT local_clock.clock::date AS day, local_clock.clock::time AS time) local
     WHERE c.digest_at IS NOT NULL AND cardinality(c.channels) > 0
-      AND h.monitoring_state = 'active'
+      AND h.monitoring_state = 'active' AND {owned}
       AND local.time >= c.digest_at
       AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.contact_id = c.id AND d.day = local.day)
     ORDER BY c.id
@@ -58,11 +60,18 @@ _DUE = """
     FOR UPDATE OF c SKIP LOCKED"""
 
 
-def send_due_digests(conn: psycopg.Connection[TupleRow], config: AlertConfig, now: dt.datetime) -> int:
-    """Write up to DIGEST_BATCH digests due at `now`, with their messages, in one transaction;
-    the number written (call again while it is not 0)."""
+def send_due_digests(
+    conn: psycopg.Connection[TupleRow],
+    config: AlertConfig,
+    now: dt.datetime,
+    *,
+    worker: WorkerShare = EVERY_HOUSEHOLD,
+) -> int:
+    """Write up to DIGEST_BATCH digests of `worker`'s households due at `now`, with their
+    messages, in one transaction; the number written (call again while it is not 0)."""
+    due_sql = sql.SQL(_DUE).format(owned=worker.owned("c.household_id"))
     with conn.transaction(), conn.cursor() as cur:
-        due = cur.execute(_DUE, {"now": now, "limit": DIGEST_BATCH}).fetchall()
+        due = cur.execute(due_sql, {"now": now, "limit": DIGEST_BATCH}).fetchall()
         households = load_households(cur, {household for _, household, _ in due})
         today: dict[str, tuple[str, list[Alert]]] = {}
         written = 0
@@ -72,7 +81,7 @@ def send_due_digests(conn: psycopg.Connection[TupleRow], config: AlertConfig, no
                 today[household_id] = _the_day(cur, household, now)
             status, alerts = today[household_id]
             contact = next(c for c in household.contacts if c.id == contact_id)
-            written += _write_digest(cur, household, contact, day, status, alerts, config, now)
+            written += _write_digest(cur, household, contact, day, status, alerts, config, now, worker)
     if written:
         log.info("digests written count=%d", written)
     return written
@@ -118,6 +127,7 @@ def _write_digest(
     today: list[Alert],
     config: AlertConfig,
     now: dt.datetime,
+    worker: WorkerShare,
 ) -> int:
     row = cur.execute(
         """INSERT INTO digests (contact_id, household_id, day, created_at) VALUES (%s, %s, %s, %s)
@@ -152,12 +162,10 @@ def _write_digest(
         subject_type="contact",
         subject_id=str(contact.id),
         household=household.id,
-        detail={
-            "digest_id": digest_id,
-            "day": day.isoformat(),
-            "alerts_today": len(today),
-            "held": len(queued),
-        },
+        detail=with_worker(
+            {"digest_id": digest_id, "day": day.isoformat(), "alerts_today": len(today), "held": len(queued)},
+            worker,
+        ),
         at=now,
     )
     return 1

@@ -11,11 +11,12 @@ from psycopg.rows import TupleRow
 
 from alerts import _channels, _outbox
 from alerts._alert_store import ALERT_COLUMNS, Cursor, alert_from_row, load_households
-from alerts._audit import record_audit
+from alerts._audit import record_audit, with_worker
 from alerts._config import AlertConfig
 from alerts._records import Alert
 from alerts._retry import after_failure
 from alerts._routing import Told, plan_delivery_problem
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,31 @@ class Dispatcher:
     out, its earlier attempt recorded as 'in_doubt', under the same idempotency key. A receiver
     that keeps the keys it has seen (webhooks by the `Idempotency-Key` header, mail by the same
     header) shows it once; a channel with nowhere to carry a key (SMS, push) may show that one
-    message twice."""
+    message twice.
 
-    def __init__(self, *, config: AlertConfig, concurrency: int = SEND_CONCURRENCY) -> None:
+    Scaled out, each worker's dispatcher sends its own households' messages, as its router and
+    timer write them. Any dispatcher could safely send any message (the claim above is what
+    makes sending once true, not the split), but by owner a household's whole alert, from
+    finding to last message, is in one worker's logs and audit, and a slow receiver or a burst
+    in one share holds up only that share's send slots. The price is that a stopped worker's
+    messages wait for it to be restarted, as its routing and escalations already do; messages
+    the web writes (a responder resolving an alert) are sent by the household's worker too."""
+
+    def __init__(
+        self,
+        *,
+        config: AlertConfig,
+        concurrency: int = SEND_CONCURRENCY,
+        worker: WorkerShare = EVERY_HOUSEHOLD,
+    ) -> None:
         self._config = config
         self._concurrency = concurrency
+        self._worker = worker
         _channels.load_plugins()
 
     def dispatch_due(self, conn: psycopg.Connection[TupleRow], now: dt.datetime) -> DispatchPass:
         """Claim up to `concurrency` due messages, send them side by side, record each result."""
-        batch = _outbox.claim_due(conn, now, self._concurrency)
+        batch = _outbox.claim_due(conn, now, self._concurrency, worker=self._worker)
         for notification_id in batch.in_doubt:
             log.warning(
                 "resending in doubt (its sender stopped before recording) notification=%d", notification_id
@@ -77,12 +93,13 @@ class Dispatcher:
                         self._record_failure(cur, message, outcome, now)
                         failed += 1
                 log.info(
-                    "notification=%d attempt=%d event=%s audience=%s outcome=%s",
+                    "notification=%d attempt=%d event=%s audience=%s outcome=%s worker=%s",
                     message.id,
                     message.attempt,
                     message.event,
                     message.audience,
                     outcome.value,
+                    self._worker,
                 )
         return DispatchPass(len(batch.messages), sent, failed, len(batch.in_doubt))
 
@@ -106,7 +123,7 @@ class Dispatcher:
         if not still_ours:
             return
         if verdict.retry_at is None:
-            _audit_delivery(cur, message, "notification.undeliverable", now)
+            _audit_delivery(cur, message, "notification.undeliverable", now, self._worker)
         if verdict.raise_problem:
             self._raise_problem(cur, message, now)
 
@@ -125,7 +142,7 @@ class Dispatcher:
             cur, message.household, deliveries, now, alert_id=message.alert_id, digest_id=message.digest_id
         )
         _outbox.mark_problem_raised(cur, message.id, now)
-        _audit_delivery(cur, message, "notification.unreachable", now)
+        _audit_delivery(cur, message, "notification.unreachable", now, self._worker)
 
 
 def _subject(cur: Cursor, message: _outbox.Claimed) -> Alert | dt.date:
@@ -138,7 +155,9 @@ def _subject(cur: Cursor, message: _outbox.Claimed) -> Alert | dt.date:
     return alert_from_row(row) if message.alert_id is not None else row[0]
 
 
-def _audit_delivery(cur: Cursor, message: _outbox.Claimed, action: str, now: dt.datetime) -> None:
+def _audit_delivery(
+    cur: Cursor, message: _outbox.Claimed, action: str, now: dt.datetime, worker: WorkerShare
+) -> None:
     record_audit(
         cur,
         actor="system:dispatcher",
@@ -146,13 +165,16 @@ def _audit_delivery(cur: Cursor, message: _outbox.Claimed, action: str, now: dt.
         subject_type="notification",
         subject_id=str(message.id),
         household=message.household,
-        detail={
-            "alert_id": message.alert_id,
-            "digest_id": message.digest_id,
-            "audience": message.audience,
-            "contact_id": message.contact_id,
-            "attempts": message.attempt,
-            "since": message.deliver_after,
-        },
+        detail=with_worker(
+            {
+                "alert_id": message.alert_id,
+                "digest_id": message.digest_id,
+                "audience": message.audience,
+                "contact_id": message.contact_id,
+                "attempts": message.attempt,
+                "since": message.deliver_after,
+            },
+            worker,
+        ),
         at=now,
     )

@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Collection, Sequence
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import TupleRow
 
 from alerts._retry import LEASE
 from alerts._routing import Delivery, Told
 from alerts._vocabulary import Audience, Event
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 OUTBOX_CHANNEL = "telecare_outbox"
 
@@ -121,23 +123,31 @@ def told(cur: Cursor, alert_id: int) -> list[Told]:
     ]
 
 
-def claim_due(conn: psycopg.Connection[TupleRow], now: dt.datetime, limit: int) -> ClaimedBatch:
-    """Take up to `limit` due messages, committed before anything is sent: a pending one whose
-    time has come, or one whose sender's lease ran out. Messages about one alert to one channel
-    go in order (no "resolved" before its "raised"). Two dispatchers never take the same one."""
+_DUE = """
+    SELECT n.id, n.state FROM notifications n
+    WHERE n.state IN ('pending', 'sending') AND n.next_attempt_at <= %s AND {owned}
+      AND NOT EXISTS (
+          SELECT 1 FROM notifications earlier
+          WHERE earlier.alert_id = n.alert_id AND earlier.channel = n.channel
+            AND earlier.id < n.id AND earlier.state IN ('pending', 'sending'))
+    ORDER BY n.next_attempt_at, n.id
+    LIMIT %s
+    FOR UPDATE OF n SKIP LOCKED"""
+
+
+def claim_due(
+    conn: psycopg.Connection[TupleRow],
+    now: dt.datetime,
+    limit: int,
+    *,
+    worker: WorkerShare = EVERY_HOUSEHOLD,
+) -> ClaimedBatch:
+    """Take up to `limit` due messages of `worker`'s households, committed before anything is
+    sent: a pending one whose time has come, or one whose sender's lease ran out. Messages about
+    one alert to one channel go in order (no "resolved" before its "raised"). Two dispatchers
+    never take the same one, whichever households each believes are its own."""
     with conn.transaction(), conn.cursor() as cur:
-        due = cur.execute(
-            """SELECT n.id, n.state FROM notifications n
-               WHERE n.state IN ('pending', 'sending') AND n.next_attempt_at <= %s
-                 AND NOT EXISTS (
-                     SELECT 1 FROM notifications earlier
-                     WHERE earlier.alert_id = n.alert_id AND earlier.channel = n.channel
-                       AND earlier.id < n.id AND earlier.state IN ('pending', 'sending'))
-               ORDER BY n.next_attempt_at, n.id
-               LIMIT %s
-               FOR UPDATE OF n SKIP LOCKED""",
-            (now, limit),
-        ).fetchall()
+        due = cur.execute(sql.SQL(_DUE).format(owned=worker.owned("n.household_id")), (now, limit)).fetchall()
         ids = [id_ for id_, _ in due]
         in_doubt = tuple(id_ for id_, state in due if state == "sending")
         cur.execute(

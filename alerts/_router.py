@@ -3,6 +3,7 @@
 import datetime as dt
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import TupleRow
 
 from alerts._alert_store import finding_links, load_findings, load_households, lock_alerts, stored_id
@@ -10,25 +11,41 @@ from alerts._apply import apply_transition
 from alerts._config import AlertConfig
 from alerts._lifecycle import on_finding
 from alerts._vocabulary import AlertState
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 FINDINGS_CHANNEL = "telecare_findings"  # notified by the findings trigger (migration 0010)
 # Finding changes routed per transaction: big enough that a backlog after an outage drains in
 # a few passes, small enough that a pass holds its locks for well under a second.
 ROUTER_BATCH = 500
-# One router works at a time (others wait their turn): routing is fast, and one writer makes
-# "one unresolved alert per condition" a decision rather than a race. Any constant unique to us.
-_ROUTER_LOCK = 0x7E1EC4_0A10
+# Which queued changes a router takes: its own households' (see telecare/_workers.py), oldest
+# first. The rows are locked in that order and held until the pass commits: each household has
+# one owner, so routers of different shares never meet here, and two routers that do claim the
+# same household (two copies of one worker, or a moment of a deployment changing the worker
+# count) take its changes strictly one after the other, the later one waiting for the earlier
+# to commit and then finding those rows gone. That keeps "one unresolved alert per condition" a
+# decision rather than a race without one lock for every router. A change whose finding is gone
+# (its household erased) is nobody's household: the first worker clears it away.
+_QUEUED = """
+    SELECT i.id, i.finding_id FROM alert_finding_inbox i LEFT JOIN findings f ON f.id = i.finding_id
+    WHERE CASE WHEN f.id IS NULL THEN {first} ELSE {owned} END
+    ORDER BY i.id LIMIT {limit}
+    FOR UPDATE OF i"""
 
 
-def route_findings(conn: psycopg.Connection[TupleRow], config: AlertConfig, now: dt.datetime) -> int:
-    """Route up to ROUTER_BATCH queued finding changes in one transaction; the number routed."""
+def route_findings(
+    conn: psycopg.Connection[TupleRow],
+    config: AlertConfig,
+    now: dt.datetime,
+    *,
+    worker: WorkerShare = EVERY_HOUSEHOLD,
+) -> int:
+    """Route up to ROUTER_BATCH queued finding changes of `worker`'s households in one
+    transaction; the number routed."""
+    queued_sql = sql.SQL(_QUEUED).format(
+        first=sql.Literal(worker.first), owned=worker.owned("f.household_id"), limit=sql.Literal(ROUTER_BATCH)
+    )
     with conn.transaction(), conn.cursor() as cur:
-        locked = cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (_ROUTER_LOCK,)).fetchone()
-        if locked is None or not locked[0]:
-            return 0
-        queued = cur.execute(
-            "SELECT id, finding_id FROM alert_finding_inbox ORDER BY id LIMIT %s", (ROUTER_BATCH,)
-        ).fetchall()
+        queued = cur.execute(queued_sql).fetchall()
         if not queued:
             return 0
         order = list(dict.fromkeys(finding_id for _, finding_id in queued))
@@ -60,7 +77,7 @@ def route_findings(conn: psycopg.Connection[TupleRow], config: AlertConfig, now:
             )
             if change is None:
                 continue
-            alert = apply_transition(cur, change, household, config, now)
+            alert = apply_transition(cur, change, household, config, now, worker=worker)
             alerts[stored_id(alert)] = alert
             if change.takes_finding is not None:
                 links[change.takes_finding] = stored_id(alert)

@@ -1,5 +1,10 @@
 """The alerts service: the router and escalation timer on one thread, daily digests on a second,
-the dispatcher on a third; each woken by the database at commit or looking again every tick."""
+the dispatcher on a third; each woken by the database at commit or looking again every tick.
+
+Scaled out, each alerts worker does all of that for its own share of the households only
+(telecare/_workers.py): it routes their findings, runs their timers and check-in windows,
+writes their digests and sends their messages. Each worker asks the database for its own rows.
+"""
 
 import datetime as dt
 import logging
@@ -17,6 +22,7 @@ from alerts._dispatcher import Dispatcher
 from alerts._outbox import OUTBOX_CHANNEL
 from alerts._router import FINDINGS_CHANNEL, route_findings
 from alerts._timer import run_timers
+from telecare._workers import EVERY_HOUSEHOLD, WorkerShare
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +42,24 @@ def _now() -> dt.datetime:
 
 
 class AlertService:
-    def __init__(self, *, database_url: str, config: AlertConfig) -> None:
+    def __init__(
+        self, *, database_url: str, config: AlertConfig, worker: WorkerShare = EVERY_HOUSEHOLD
+    ) -> None:
+        """With `worker`, only that worker's share of the households is looked after."""
         self._database_url = database_url
         self._config = config
+        self._worker = worker
+        # Shown in pg_stat_activity: which worker holds a lock or runs a slow query.
+        self._application_name = "telecare-alerts" + ("" if worker.everything else f"-{worker}")
 
     def run(self, stop: threading.Event) -> None:
         """Route, escalate, write digests and deliver until `stop` is set; if one loop fails,
         all end."""
         if not self._config.teams.duty_team:
             log.warning("no duty team channels configured: urgent alerts reach families and the console only")
-        dispatcher = Dispatcher(config=self._config)
+        if not self._worker.everything:
+            log.info("alerts worker started worker=%s", self._worker)
+        dispatcher = Dispatcher(config=self._config, worker=self._worker)
         # Digests have a thread of their own: a council's 6 p.m. rush of them (each reads a day
         # of its home's readings) never holds up an urgent alert behind it.
         others = [
@@ -63,9 +77,9 @@ class AlertService:
 
     def _route(self, stop: threading.Event) -> None:
         def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
-            while route_findings(conn, self._config, _now()):
+            while route_findings(conn, self._config, _now(), worker=self._worker):
                 pass
-            timers = run_timers(conn, self._config, _now())
+            timers = run_timers(conn, self._config, _now(), worker=self._worker)
             if timers.raised or timers.escalated:
                 log.info("timers raised=%d escalated=%d", timers.raised, timers.escalated)
 
@@ -73,7 +87,7 @@ class AlertService:
 
     def _digest(self, stop: threading.Event) -> None:
         def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
-            while send_due_digests(conn, self._config, _now()) and not stop.is_set():
+            while send_due_digests(conn, self._config, _now(), worker=self._worker) and not stop.is_set():
                 pass
 
         try:
@@ -103,7 +117,7 @@ class AlertService:
         a commit) or the tick, whichever is first; with no channel, for the tick."""
         while not stop.is_set():
             try:
-                with store.connect(self._database_url, application_name="telecare-alerts") as conn:
+                with store.connect(self._database_url, application_name=self._application_name) as conn:
                     conn.autocommit = True
                     if channel is not None:
                         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))

@@ -36,6 +36,7 @@ from alerts._vocabulary import RESPONDER_OUTCOMES, CheckinSource, Outcome, Sever
 from telecare._logging import configure_logging
 from telecare._platform import database
 from telecare._signals import stop_on_signals
+from telecare._workers import configured_worker
 from telecare.settings import Settings
 
 alerts_app = typer.Typer(
@@ -102,11 +103,13 @@ def main(context: typer.Context) -> None:
 
 @alerts_app.command()
 def serve() -> None:
-    """Run the router, the escalation timer and the dispatcher until Ctrl-C or SIGTERM."""
+    """Run the router, the escalation timer and the dispatcher until Ctrl-C or SIGTERM (over
+    this worker's share of the households with TELECARE_WORKER_INDEX/_COUNT)."""
     settings = Settings()
     configure_logging(settings.log_level)
+    worker = configured_worker(settings.worker_index, settings.worker_count)
     with stop_on_signals() as stop, database(settings) as url:
-        AlertService(database_url=url, config=alert_config(settings)).run(stop)
+        AlertService(database_url=url, config=alert_config(settings), worker=worker).run(stop)
 
 
 @alerts_app.command("list")

@@ -59,6 +59,8 @@ class DetectionService:
         `worker`, only that worker's share of the households is watched."""
         self._database_url = database_url
         self._worker = worker
+        # Shown in pg_stat_activity: which worker runs a slow query.
+        self._application_name = "telecare-detect" + ("" if worker.everything else f"-{worker}")
         self._alert_config = alert_config
         self._engine = Engine([])
         self._cursor = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -71,7 +73,7 @@ class DetectionService:
         while not stop.is_set():
             try:
                 with (
-                    store.connect(self._database_url, application_name="telecare-detect") as conn,
+                    store.connect(self._database_url, application_name=self._application_name) as conn,
                     psycopg.connect(self._database_url, autocommit=True) as listener,
                 ):
                     listener.execute(f"LISTEN {store.READINGS_CHANNEL}")
@@ -105,7 +107,9 @@ class DetectionService:
         current = [_finding(e) for e in self._engine.open.values() if e.kind in PERSON_KINDS]
         result = store.reconcile_findings(conn, PERSON_KINDS, current, now, households=self._scope())
         if result.opened or result.cleared:
-            log.info("detection pass opened=%d cleared=%d", result.opened, result.cleared)
+            log.info(
+                "detection pass opened=%d cleared=%d worker=%s", result.opened, result.cleared, self._worker
+            )
 
     def _scope(self) -> list[str] | None:
         """The households whose findings this worker settles (None: all of them)."""

@@ -10,7 +10,7 @@ from detection._service import DetectionService
 from ingest import IngestConfig, IngestService, Plausibility
 from telecare._health_monitor import DeviceHealthMonitor
 from telecare._platform import Endpoints
-from telecare._workers import WorkerShare
+from telecare._workers import WorkerShare, configured_worker
 from telecare.mqtt import parse_mqtt_url
 from telecare.settings import Settings
 from web import create_app, listen, serve
@@ -35,12 +35,33 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
     )
 
 
+def worker_share(settings: Settings) -> WorkerShare:
+    """This process's share of the households, for detection and alerts alike."""
+    return configured_worker(settings.worker_index, settings.worker_count)
+
+
 def detection_service(settings: Settings, database_url: str) -> DetectionService:
     """Detection over this worker's share of the households (all of them, unless scaled out)."""
     return DetectionService(
-        database_url=database_url,
-        alert_config=alert_config(settings),
-        worker=WorkerShare(settings.worker_index, settings.worker_count),
+        database_url=database_url, alert_config=alert_config(settings), worker=worker_share(settings)
+    )
+
+
+def detection_services(settings: Settings, database_url: str) -> dict[str, Callable[[threading.Event], None]]:
+    """What `telecare detect` runs: detection over this worker's share and, in the first
+    worker, device health (one query over every home a minute, so one worker's job)."""
+    services: dict[str, Callable[[threading.Event], None]] = {
+        "detection": detection_service(settings, database_url).run
+    }
+    if worker_share(settings).first:
+        services["device-health"] = DeviceHealthMonitor(database_url=database_url).run
+    return services
+
+
+def alerts_service(settings: Settings, database_url: str) -> AlertService:
+    """Alerts for this worker's share of the households (all of them, unless scaled out)."""
+    return AlertService(
+        database_url=database_url, config=alert_config(settings), worker=worker_share(settings)
     )
 
 
@@ -58,14 +79,19 @@ def web_service(settings: Settings, database_url: str) -> Callable[[threading.Ev
 
 def run_all(settings: Settings, endpoints: Endpoints, stop: threading.Event) -> None:
     """Every service in its own thread until `stop`; one failing stops them all."""
-    services = {
-        "ingest": ingest_service(settings, endpoints).run,
-        "detection": detection_service(settings, endpoints.database_url).run,
-        "alerts": AlertService(database_url=endpoints.database_url, config=alert_config(settings)).run,
-        "web": web_service(settings, endpoints.database_url),
-    }
-    if settings.worker_index == 0:  # one query over every home a minute: the first worker's job
-        services["device-health"] = DeviceHealthMonitor(database_url=endpoints.database_url).run
+    run_services(
+        {
+            "ingest": ingest_service(settings, endpoints).run,
+            **detection_services(settings, endpoints.database_url),
+            "alerts": alerts_service(settings, endpoints.database_url).run,
+            "web": web_service(settings, endpoints.database_url),
+        },
+        stop,
+    )
+
+
+def run_services(services: dict[str, Callable[[threading.Event], None]], stop: threading.Event) -> None:
+    """Each service in its own thread until `stop`; one ending stops them all."""
     threads = [threading.Thread(target=_guarded(run, stop), name=name) for name, run in services.items()]
     for thread in threads:
         thread.start()

@@ -106,12 +106,13 @@ def ingest() -> None:
 @app.command()
 def detect() -> None:
     """Run the detection service alone: instant rules, watchdogs each minute, daily refits
-    (over this worker's share of the households with TELECARE_WORKER_INDEX/_COUNT)."""
-    from telecare._services import detection_service
+    (over this worker's share of the households with TELECARE_WORKER_INDEX/_COUNT); the first
+    worker also checks every home's device health each minute."""
+    from telecare._services import detection_services, run_services
 
     settings = _settings()
     with stop_on_signals() as stop, database(settings) as url:
-        detection_service(settings, url).run(stop)
+        run_services(detection_services(settings, url), stop)
 
 
 @app.command()
