@@ -5,13 +5,16 @@ the actions as form posts, and live updates over server-sent events."""
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from alerts import audit_trail
 from devices import Reading, SensorKind
 from store import ReadingWriter
+from telecare.settings import Settings
 from tests.conftest import register_standard_home
 from tests.web_helpers import (
     T0,
@@ -24,6 +27,7 @@ from tests.web_helpers import (
     session_csrf,
     sign_in,
 )
+from web._accounts import disable_user
 from web._events import AlertEvents
 
 
@@ -261,6 +265,85 @@ def test_the_event_stream_says_when_an_alert_of_theirs_changes(
     listener.join(15)
     assert not listener.is_alive(), f"no event arrived: {seen}"
     assert seen[0] == "retry: 2000"
+
+
+# Sessions idle out after 2 s of the app's clock, so keep-alives come every 0.5 s (a quarter of it).
+SHORT_SESSIONS = Settings(web_session_idle_seconds=2, web_session_lifetime_seconds=10)
+EVENT_STREAM = {"Accept": "text/event-stream"}
+
+
+class _Listener:
+    """An open console's event stream, read on a thread of its own until it ends."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.lines: list[str] = []
+        self.opened = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(client,))
+        self._thread.start()
+        assert self.opened.wait(10), "the stream opened"
+
+    def _read(self, client: httpx.Client) -> None:
+        with client.stream("GET", "/console/events", headers=EVENT_STREAM, timeout=30) as stream:
+            assert stream.status_code == 200
+            for line in stream.iter_lines():
+                if line:  # events are separated by blank lines
+                    self.lines.append(line)
+                self.opened.set()
+
+    def ended(self) -> bool:
+        self._thread.join(15)
+        return not self._thread.is_alive()
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    """Until `condition` holds (a keep-alive's work lands within a second; ten are allowed)."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
+
+
+def _last_seen(conn: Conn, username: str) -> dt.datetime | None:
+    row = conn.execute(
+        """SELECT max(s.last_seen_at) FROM web_sessions s JOIN users u ON u.id = s.user_id
+           WHERE u.username = %s""",
+        (username,),
+    ).fetchone()
+    conn.commit()
+    return row[0] if row else None
+
+
+def test_an_open_console_keeps_its_session_alive_until_its_lifetime_ends_it(
+    database_url: str, tokens: Tokens, conn: Conn
+) -> None:
+    with running_web(database_url, settings=SHORT_SESSIONS) as server:
+        ann, sam = sign_in(server, "ann"), sign_in(server, "sam")
+        console = _Listener(ann)
+        for _ in range(5):  # 7.5 s of the app's clock: well past the 2 s idle timeout
+            server.clock.advance(dt.timedelta(seconds=1.5))
+            _wait_until(lambda: _last_seen(conn, "ann") == server.clock.now)
+        assert ann.get("/console").status_code == 200, "the open console counted as use"
+        assert sam.get("/console").status_code == 303, "a page left without a console idles out"
+
+        for _ in range(2):  # to 10.5 s: past the session's 10 s lifetime
+            server.clock.advance(dt.timedelta(seconds=1.5))
+        assert console.ended(), "the stream ends with its session"
+        assert console.lines[-2:] == ["event: signed-out", "data: sign in again"]
+        assert ann.get("/console").headers["location"] == "/login?next=/console"
+        refused = ann.get("/console/events", headers=EVENT_STREAM)
+        assert (refused.status_code, refused.text) == (401, "Signed out: sign in again.")
+
+
+def test_disabling_a_user_ends_their_open_console_at_the_next_keep_alive(
+    database_url: str, tokens: Tokens, conn: Conn
+) -> None:
+    with running_web(database_url, settings=SHORT_SESSIONS) as server:
+        console = _Listener(sign_in(server, "ann"))
+        disable_user(conn, "ann", now=T0)
+        conn.commit()
+        assert console.ended()
+    assert console.lines[-2:] == ["event: signed-out", "data: sign in again"]
+    assert "event: alerts" not in console.lines
 
 
 def test_a_stream_is_poked_only_for_households_its_viewer_may_see_and_pokes_coalesce() -> None:

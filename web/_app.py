@@ -13,7 +13,7 @@ import psycopg_pool
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg.rows import TupleRow
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -156,6 +156,10 @@ def _wants_json(request: Request) -> bool:
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    if "text/event-stream" in request.headers.get("accept", ""):
+        # A live stream cannot follow a redirect to the sign-in form: 401 ends it for good (an
+        # EventSource does not retry it) and the page says "signed out, sign in again".
+        return PlainTextResponse("Signed out: sign in again.", status_code=status.HTTP_401_UNAUTHORIZED)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         target = "/"

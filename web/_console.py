@@ -1,8 +1,11 @@
 """The responder console's pages: the live alert queue, an alert's detail, and the actions on it
 (forms, each guarded by the session's CSRF token, each answered with a redirect)."""
 
+import asyncio
 from typing import Annotated
 
+import psycopg
+import psycopg_pool
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
@@ -11,10 +14,12 @@ from alerts import RESPONDER_OUTCOMES, Outcome, Severity
 from web import _alert_actions as actions
 from web._access import ConsolePageViewer, Viewer
 from web._alert_detail import alert_detail
-from web._auth import CsrfChecked
+from web._auth import SESSION_COOKIE, CsrfChecked
+from web._events import KEEPALIVE_SECONDS
 from web._queue import QueueFilter, alert_queue, filter_choices
-from web._runtime import ConnDep, RuntimeDep
+from web._runtime import ConnDep, Runtime, RuntimeDep
 from web._schemas import WITHOUT_NUL, AlertId
+from web._sessions import current_session
 from web._templates import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -81,13 +86,37 @@ def queue_rows(
 
 
 @router.get("/events")
-def queue_events(viewer: ConsolePageViewer, rt: RuntimeDep) -> StreamingResponse:
-    """Server-sent events: `alerts` whenever an alert in the viewer's households changes."""
+def queue_events(request: Request, viewer: ConsolePageViewer, rt: RuntimeDep) -> StreamingResponse:
+    """Server-sent events: `alerts` whenever an alert in the viewer's households changes. The open
+    stream keeps its session in use, and says `signed-out` once the session has ended."""
+    token = request.cookies[SESSION_COOKIE]  # the viewer was found by it
+
+    async def signed_in() -> bool:
+        return await _session_lives(rt, token)
+
+    # Several keep-alives within each idle period, so one lost to a slow database ends nothing.
+    keepalive = min(KEEPALIVE_SECONDS, rt.config.sessions.idle.total_seconds() / 4)
     return StreamingResponse(
-        rt.events.stream(viewer.scope.allows),
+        rt.events.stream(viewer.scope.allows, signed_in=signed_in, keepalive_seconds=keepalive),
         media_type="text/event-stream",
         headers={"X-Accel-Buffering": "no"},  # nginx would otherwise hold events back
     )
+
+
+async def _session_lives(rt: Runtime, token: str) -> bool:
+    """Whether the session is still signed in, marking it used now (its lifetime still ends it)."""
+
+    def check() -> bool:
+        assert rt.pool is not None, "the app's lifespan opens the pool"
+        with rt.pool.connection() as conn:
+            return current_session(conn, token, now=rt.clock(), limits=rt.config.sessions) is not None
+
+    try:
+        return await asyncio.to_thread(check)
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+        # The database cannot say: a hiccup must not sign a duty desk out, so the stream goes on
+        # and the next keep-alive asks again.
+        return True
 
 
 @router.get("/alerts/{alert_id}")

@@ -4,13 +4,18 @@ trigger in migration 0020) and pokes each open stream whose viewer may see that 
 A poke says only "something changed": the page then fetches the queue again through the
 ordinary, access-checked route, so a stream never carries personal data and a poke missed
 while one is already pending loses nothing.
+
+Each keep-alive also asks whether the stream's session is still signed in (and so marks it as
+used: a console left open on a duty desk is in use, though nobody touches it). Once it is not
+(its 12 hours are up, the user was disabled or signed out elsewhere) the stream says
+`signed-out` and ends, and the page says so instead of sitting there looking live.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import psycopg
 
@@ -21,6 +26,7 @@ ALERTS_CHANNEL = "telecare_alerts"
 RECONNECT_SECONDS = 2.0
 # A comment line this often keeps proxies from closing a quiet stream and shows a dead one.
 KEEPALIVE_SECONDS = 15.0
+SIGNED_OUT_EVENT = "event: signed-out\ndata: sign in again\n\n"
 
 
 class AlertEvents:
@@ -54,14 +60,25 @@ class AlertEvents:
         finally:
             del self._streams[queue]
 
-    async def stream(self, allows: Callable[[str], bool]) -> AsyncIterator[str]:
-        """Server-sent events for one console: `alerts` on each relevant change, comments between."""
+    async def stream(
+        self,
+        allows: Callable[[str], bool],
+        *,
+        signed_in: Callable[[], Awaitable[bool]],
+        keepalive_seconds: float = KEEPALIVE_SECONDS,
+    ) -> AsyncIterator[str]:
+        """Server-sent events for one console: `alerts` on each relevant change, comments between,
+        each comment once `signed_in` (which also marks the session used) says the session lives;
+        `signed-out`, and the end, when it does not."""
         with self._subscription(allows) as queue:
             yield "retry: 2000\n\n"
             while True:
                 try:
-                    await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                    await asyncio.wait_for(queue.get(), keepalive_seconds)
                 except TimeoutError:
+                    if not await signed_in():
+                        yield SIGNED_OUT_EVENT
+                        return
                     yield ": keepalive\n\n"
                     continue
                 yield "event: alerts\ndata: changed\n\n"

@@ -42,7 +42,7 @@ if (queue) {
     const known = new Set(alertRows().map((row) => row.dataset.id));
     const response = await fetch(queue.dataset.rows + window.location.search, { credentials: "same-origin" });
     if (response.redirected || response.status === 401) {
-      window.location.reload(); // signed out (idle or elsewhere): the page goes to sign-in
+      signedOut(); // the session ended (its 12 hours, or signed out elsewhere)
       return;
     }
     if (!response.ok) return;
@@ -54,10 +54,42 @@ if (queue) {
     tickCountdowns();
   }
 
-  const events = new EventSource(queue.dataset.events);
-  events.addEventListener("open", () => { live.dataset.state = "live"; live.textContent = "live"; refresh(); });
-  events.addEventListener("alerts", refresh);
-  events.addEventListener("error", () => { live.dataset.state = "lost"; live.textContent = "reconnecting…"; });
+  // A duty desk must never show a queue that stopped updating as if it were live: once the
+  // session has ended, the page says so in large type and offers to sign in again.
+  let events = null;
+  function signedOut() {
+    if (events) events.close();
+    live.dataset.state = "signed-out";
+    live.textContent = "signed out";
+    queue.classList.add("stale");
+    const banner = document.getElementById("signed-out");
+    banner.querySelector("a").href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    banner.hidden = false;
+    document.title = "Signed out · Telecare";
+  }
+
+  // The stream refused (401, after its session ended) or broken for good: ask the page route
+  // why; a live session means the server had trouble, so try again in a moment.
+  async function streamClosed() {
+    try {
+      const response = await fetch(queue.dataset.rows, { credentials: "same-origin" });
+      if (response.redirected || response.status === 401) { signedOut(); return; }
+    } catch (error) { /* the server is unreachable: keep trying */ }
+    setTimeout(connect, 5000);
+  }
+
+  function connect() {
+    events = new EventSource(queue.dataset.events);
+    events.addEventListener("open", () => { live.dataset.state = "live"; live.textContent = "live"; refresh(); });
+    events.addEventListener("alerts", refresh);
+    events.addEventListener("signed-out", signedOut);
+    events.addEventListener("error", () => {
+      live.dataset.state = "lost";
+      live.textContent = "reconnecting…";
+      if (events.readyState === EventSource.CLOSED) streamClosed();
+    });
+  }
+  connect();
 
   rows.addEventListener("click", (event) => {
     const row = event.target.closest("tr.alert");
