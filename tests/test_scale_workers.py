@@ -3,6 +3,13 @@ household watched, routed, escalated, digested and sent for by exactly one of th
 worker touches another's."""
 
 import datetime as dt
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import psycopg
@@ -18,6 +25,7 @@ from devices import ContactEntry, HouseholdEntry, Reading, RegistryFile, SensorK
 from telecare._workers import WorkerShare, bucket_sql, household_bucket, owned_by_worker
 from tests.conftest import register_standard_home
 from tests.receivers import HttpReceiver, http_receiver
+from tests.services import REPO, wait_until
 
 Conn = psycopg.Connection[psycopg.rows.TupleRow]
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
@@ -210,3 +218,131 @@ def test_two_alerts_workers_each_route_escalate_digest_and_send_for_their_own_ho
     ).fetchall()
     assert {worker for _, worker in acted} == {"0/2", "1/2"}
     assert all(worker == str(share_of[home]) for home, worker in acted)
+
+
+# --- two real workers --------------------------------------------------------------------------
+
+SENT_LINE = re.compile(r"notification=(\d+) attempt=\d+ .*outcome=sent worker=(\d+/\d+)")
+
+
+def _start_worker(
+    database_url: str, receiver: HttpReceiver, worker: WorkerShare, logs: pathlib.Path
+) -> list[subprocess.Popen[bytes]]:
+    """`telecare detect` and `telecare alerts` as worker `worker`, as deploy/systemd runs them."""
+    env = dict(
+        os.environ,
+        TELECARE_DATABASE_URL=database_url,
+        TELECARE_WORKER_INDEX=str(worker.index),
+        TELECARE_WORKER_COUNT=str(worker.count),
+        TELECARE_DUTY_TEAM_CHANNELS=json.dumps([receiver.url("duty")]),
+        TELECARE_SUPERVISOR_CHANNELS=json.dumps([receiver.url("supervisor")]),
+        # Escalations a second apart: all three rounds happen while the test watches.
+        TELECARE_ALERT_ACK_URGENT_SECONDS="1",
+    )
+    processes = []
+    for command in ("detect", "alerts"):
+        with (logs / f"{command}-{worker.index}.log").open("ab") as log:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "telecare", command], cwd=REPO, env=env, stdout=log, stderr=log
+                )
+            )
+    return processes
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def _pendant_pressed_in(database_url: str, homes: list[str], at: dt.datetime) -> None:
+    with store.connect(database_url) as conn:
+        store.ReadingWriter(conn).write(
+            [
+                Reading(
+                    household=home,
+                    device="pendant",
+                    sensor=SensorKind.ALARM,
+                    value=1.0,
+                    ts=at,
+                    received_at=at + dt.timedelta(seconds=1),
+                )
+                for home in homes
+            ]
+        )
+
+
+def test_two_worker_processes_handle_each_household_in_exactly_one_from_finding_to_message(
+    conn: Conn, database_url: str, webhooks: HttpReceiver, tmp_path: pathlib.Path
+) -> None:
+    homes = _homes_with_families(conn, webhooks, 20)
+    for home in homes:
+        register_standard_home(database_url, home)
+    share_of = {home: TWO[household_bucket(home, 2)] for home in homes}
+    mine = [{home for home in homes if share_of[home] is worker} for worker in TWO]
+    assert all(mine), "twenty homes should not all hash to one worker"
+    _pendant_pressed_in(database_url, homes, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30))
+    findings = "SELECT household_id, id FROM findings WHERE kind = 'alarm_pressed'"
+    alerts = "SELECT household_id, count(*) FROM alerts WHERE kind = 'alarm_pressed' GROUP BY household_id"
+    told = "SELECT DISTINCT household_id, 1 FROM notifications WHERE event = 'raised' AND state = 'sent'"
+    done = (
+        "SELECT household_id, 1 FROM alerts WHERE kind = 'alarm_pressed' AND escalation_level = 3"
+        " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.state IN ('pending', 'sending'))"
+    )
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        # Worker 0 alone first: it does everything for its own households and nothing for the
+        # others, which wait (unwatched) for their own worker.
+        running += _start_worker(database_url, webhooks, TWO[0], tmp_path)
+        wait_until(
+            lambda: set(_by_household(conn, told)) >= mine[0], timeout=30, what="worker 0's households told"
+        )
+        first = _by_household(conn, findings)
+        assert set(first) == mine[0]
+        assert set(_by_household(conn, alerts)) == mine[0]
+        assert set(_by_household(conn, "SELECT household_id, 1 FROM notifications")) == mine[0]
+
+        # Then worker 1 beside it: its households are handled too, worker 0's are left alone.
+        running += _start_worker(database_url, webhooks, TWO[1], tmp_path)
+        wait_until(
+            lambda: set(_by_household(conn, done)) == set(homes),
+            timeout=40,
+            what="every alert escalated, all sent",
+        )
+    finally:
+        _stop(running)
+    assert all(process.returncode == 0 for process in running), [p.returncode for p in running]
+
+    # Findings: one per household, worker 0's untouched since worker 1 started.
+    rows = conn.execute(findings.encode()).fetchall()
+    assert sorted(home for home, _ in rows) == sorted(homes)
+    assert {home: id_ for home, id_ in rows if home in mine[0]} == first
+    # Alerts: one per household, every change by its household's worker; three escalations each.
+    assert _by_household(conn, alerts) == {home: 1 for home in homes}
+    acted = conn.execute(
+        "SELECT household_id, detail->>'worker' FROM audit_events WHERE actor LIKE 'system:%'"
+    ).fetchall()
+    assert {home for home, _ in acted} == set(homes)
+    assert all(worker == str(share_of[home]) for home, worker in acted)
+    escalations = conn.execute(
+        """SELECT a.household_id, e.detail->>'level'
+           FROM audit_events e JOIN alerts a ON a.id::text = e.subject_id
+           WHERE e.subject_type = 'alert' AND e.action = 'alert.escalated' AND a.kind = 'alarm_pressed'"""
+    ).fetchall()
+    assert sorted(escalations) == sorted((home, str(level)) for home in homes for level in (1, 2, 3))
+    # Messages: each sent once, by the dispatcher of its household's worker, and received once.
+    notifications = dict(conn.execute("SELECT id, household_id FROM notifications").fetchall())
+    senders: dict[int, list[str]] = {}
+    for index in range(2):
+        for line in (tmp_path / f"alerts-{index}.log").read_text().splitlines():
+            if match := SENT_LINE.search(line):
+                senders.setdefault(int(match[1]), []).append(match[2])
+    assert senders == {id_: [str(share_of[home])] for id_, home in notifications.items()}
+    keys = [message.key for message in webhooks.inbox.received]
+    assert len(keys) == len(set(keys)) == len(notifications)
