@@ -1,7 +1,9 @@
 """Alerts: findings routed, escalated and delivered to carers and the duty team (see the alerts issue)."""
 
+from alerts._actions import NOTE_MAX_LENGTH, add_alert_note, escalate_alert
 from alerts._alert_store import HouseholdNotFound
 from alerts._audit import AuditRecord, audit_trail, record_audit
+from alerts._away import end_expired_pauses, monitoring_state_at
 from alerts._checkins import checkin_by_token, issue_checkin_token, record_checkin
 from alerts._config import AlertConfig, TeamChannels
 from alerts._digests import household_day_status, send_due_digests
@@ -39,6 +41,7 @@ from alerts._vocabulary import RESPONDER_OUTCOMES, AlertState, Audience, Checkin
 
 __all__ = [
     "DEFAULT_DIGEST_AT",
+    "NOTE_MAX_LENGTH",
     "RESPONDER_OUTCOMES",
     "Alert",
     "AlertConfig",
@@ -65,15 +68,19 @@ __all__ = [
     "TeamChannels",
     "TimerPass",
     "acknowledge_alert",
+    "add_alert_note",
     "alert_history",
     "audit_trail",
     "checkin_by_token",
+    "end_expired_pauses",
+    "escalate_alert",
     "export_routing_policies",
     "find_contact",
     "household_day_status",
     "import_routing_policies",
     "issue_checkin_token",
     "list_alerts",
+    "monitoring_state_at",
     "record_audit",
     "record_checkin",
     "resolve_alert",

@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 import store
+from alerts._away import end_expired_pauses
 from alerts._config import AlertConfig
 from alerts._digests import send_due_digests
 from alerts._dispatcher import Dispatcher
@@ -87,6 +88,7 @@ class AlertService:
 
     def _digest(self, stop: threading.Event) -> None:
         def one_pass(conn: psycopg.Connection[TupleRow]) -> None:
+            end_expired_pauses(conn, _now(), worker=self._worker)  # an ended pause gets its digest too
             while send_due_digests(conn, self._config, _now(), worker=self._worker) and not stop.is_set():
                 pass
 

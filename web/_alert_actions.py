@@ -1,12 +1,7 @@
 """What a responder does to an alert from the console or the API: acknowledge, note, escalate,
-resolve. Each checks the viewer may see the alert's household, then goes through the alerts
-lifecycle (one transaction: the alert, its audit trail, the messages it sends).
+resolve. Each checks the viewer may see the alert's household, then calls the alerts package's
+own action (the command line calls the same ones), answering its refusals as HTTP errors."""
 
-Escalating by hand and adding a note have no function in the alerts package yet; they are
-here, built from its lifecycle pieces, and belong there once the package offers them.
-"""
-
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
@@ -14,22 +9,20 @@ from typing import TypeVar
 from fastapi import HTTPException, status
 
 from alerts import (
+    NOTE_MAX_LENGTH,
     Alert,
     AlertConfig,
-    AlertState,
     LifecycleError,
     Outcome,
     acknowledge_alert,
-    record_audit,
+    add_alert_note,
+    escalate_alert,
     resolve_alert,
 )
-from alerts._lifecycle import MAX_ESCALATIONS, AuditEntry, Transition
-from alerts._responder import _change as change_alert
-from alerts._vocabulary import Event
 from web._access import Viewer, require_household
 from web._accounts import Conn
 
-NOTE_MAX_LENGTH = 2000
+__all__ = ["NOTE_MAX_LENGTH", "acknowledge", "add_note", "escalate", "resolve"]
 T = TypeVar("T")
 
 
@@ -61,56 +54,20 @@ def resolve(
 def escalate(
     conn: Conn, viewer: Viewer, alert_id: int, *, note: str | None, now: dt.datetime, config: AlertConfig
 ) -> Alert:
-    """Hand the alert to the supervisor now: they and the duty team are told, and the supervisor
-    has the severity's acknowledge period before the timer escalates it again."""
+    """Hand the alert to the supervisor now (see `alerts.escalate_alert`)."""
     _require_visible(conn, viewer, alert_id)
     return _lifecycle(
-        lambda: change_alert(
-            conn,
-            alert_id,
-            lambda alert: escalated_by(alert, by=viewer.actor, note=note, now=now, config=config),
-            now,
-            config,
-        )
+        lambda: escalate_alert(conn, alert_id, by=viewer.actor, note=note, now=now, config=config)
     )
 
 
 def add_note(conn: Conn, viewer: Viewer, alert_id: int, text: str, *, now: dt.datetime) -> None:
     """A note on the alert's record (a resolved one too: follow-ups come later)."""
-    household = _require_visible(conn, viewer, alert_id)
-    record_audit(
-        conn,
-        actor=viewer.actor,
-        action="alert.note",
-        subject_type="alert",
-        subject_id=str(alert_id),
-        household=household,
-        detail={"note": text},
-        at=now,
-    )
-
-
-def escalated_by(
-    alert: Alert, *, by: str, note: str | None, now: dt.datetime, config: AlertConfig
-) -> Transition:
-    """A responder's escalation, as a lifecycle transition (pure)."""
-    if alert.state is AlertState.RESOLVED:
-        raise LifecycleError(f"alert {alert.id} is already resolved ({alert.outcome})")
-    level = alert.escalation_level + 1
-    within = config.ack_within.get(alert.severity)
-    escalated = dataclasses.replace(
-        alert,
-        state=AlertState.ESCALATED,
-        escalation_level=level,
-        raised_at=alert.raised_at or now,
-        checkin_until=None,
-        ack_deadline=now + within if within is not None and level < MAX_ESCALATIONS else None,
-        updated_at=now,
-    )
-    entry = AuditEntry(
-        action="escalated", actor=by, at=now, detail={"level": level, "note": note, "from_state": alert.state}
-    )
-    return Transition(alert=escalated, audit=(entry,), announce=(Event.ESCALATED,))
+    _require_visible(conn, viewer, alert_id)
+    try:
+        add_alert_note(conn, alert_id, text, by=viewer.actor, now=now)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 def _require_visible(conn: Conn, viewer: Viewer, alert_id: int) -> str:
