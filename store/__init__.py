@@ -20,6 +20,14 @@ from store._feedback import (
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
 from store._migrations import migrate
+from store._privacy import (
+    NothingHeld,
+    UnknownHouseholdData,
+    erase_household,
+    export_household,
+    household_tables,
+    unclassified_tables,
+)
 from store._readings import READINGS_CHANNEL, BatchOutcome, DeadLetter, ReadingWriter, iter_readings
 from store._registry import (
     RegistryConflict,
@@ -29,6 +37,7 @@ from store._registry import (
     remove_device,
     set_monitoring_state,
 )
+from store._retention import ReadingsPartition, RetentionPass, RetentionPolicy, apply_retention
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -39,14 +48,23 @@ __all__ = [
     "DeadLetter",
     "FeatureDay",
     "Finding",
+    "NothingHeld",
     "ReadingWriter",
+    "ReadingsPartition",
     "Reconciled",
     "RegistryConflict",
+    "RetentionPass",
+    "RetentionPolicy",
+    "UnknownHouseholdData",
+    "apply_retention",
     "broker_accounts",
     "check_device_health",
     "connect",
+    "erase_household",
+    "export_household",
     "export_registry",
     "false_alarms_by_month",
+    "household_tables",
     "import_registry",
     "iter_readings",
     "last_feature_days",
@@ -65,4 +83,5 @@ __all__ = [
     "save_threshold_adjustments",
     "set_monitoring_state",
     "threshold_adjustments",
+    "unclassified_tables",
 ]

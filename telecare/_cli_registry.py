@@ -40,6 +40,7 @@ from devices._provisioning import (
     password_file,
 )
 from devices.dialects import decode_message
+from telecare._cli_privacy import household_erase, subject_access_export
 from telecare._logging import configure_logging
 from telecare._platform import database
 from telecare.settings import Settings
@@ -111,6 +112,34 @@ def import_file(file: ExistingFile) -> None:
 
 
 @households_app.command("export")
+def household_export(
+    subject: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="HOUSEHOLD",
+            help="Subject access: everything held about this household, as a zip (needs --out).",
+        ),
+    ] = None,
+    out: Annotated[pathlib.Path | None, typer.Option(help="The zip to write (subject access).")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who asks, for the audit trail (default: your login name).")
+    ] = None,
+    household: Annotated[str | None, typer.Option(help="Only this household.")] = None,
+    output_format: Format = "yaml",
+) -> None:
+    """Print the registry as YAML or CSV; or, given a HOUSEHOLD and --out, write everything held
+    about it (readings, alerts, notes, notifications, audit...) as a zip of CSV files."""
+    if subject is None:
+        export_file(household=household, output_format=output_format)
+        return
+    if out is None:
+        raise _fail("subject access needs --out PATH (a zip file, or a folder to write it in)")
+    subject_access_export(subject, out, by)
+
+
+households_app.command("erase")(household_erase)
+
+
 @devices_app.command("export")
 def export_file(
     household: Annotated[str | None, typer.Option(help="Only this household.")] = None,
