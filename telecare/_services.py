@@ -10,6 +10,7 @@ from detection._service import DetectionService
 from ingest import IngestConfig, IngestService, Plausibility
 from telecare._health_monitor import DeviceHealthMonitor
 from telecare._platform import Endpoints
+from telecare._retention_job import RetentionJob, retention_policy
 from telecare._workers import WorkerShare, configured_worker
 from telecare.mqtt import parse_mqtt_url
 from telecare.settings import Settings
@@ -29,7 +30,7 @@ def ingest_service(settings: Settings, endpoints: Endpoints) -> IngestService:
             share_group=settings.ingest_share_group,
             limits=Plausibility(
                 max_clock_skew=dt.timedelta(seconds=settings.max_clock_skew_seconds),
-                max_age=dt.timedelta(days=settings.max_reading_age_days),
+                max_age=dt.timedelta(days=settings.readings_retention_days),
             ),
         )
     )
@@ -49,12 +50,15 @@ def detection_service(settings: Settings, database_url: str) -> DetectionService
 
 def detection_services(settings: Settings, database_url: str) -> dict[str, Callable[[threading.Event], None]]:
     """What `telecare detect` runs: detection over this worker's share and, in the first
-    worker, device health (one query over every home a minute, so one worker's job)."""
+    worker, device health (one query over every home a minute, so one worker's job) and
+    retention."""
     services: dict[str, Callable[[threading.Event], None]] = {
         "detection": detection_service(settings, database_url).run
     }
     if worker_share(settings).first:
         services["device-health"] = DeviceHealthMonitor(database_url=database_url).run
+        # Retention (a pass at start, then daily) is one worker's job too.
+        services["retention"] = RetentionJob(database_url=database_url, policy=retention_policy(settings)).run
     return services
 
 

@@ -13,6 +13,7 @@ import store
 from alerts.cli import alerts_app
 from reports.cli import report
 from simulator.cli import import_app, inject, replay, simulate
+from telecare._cli_privacy import retention_app
 from telecare._cli_registry import devices_app, households_app
 from telecare._logging import configure_logging
 from telecare._platform import database, platform
@@ -37,6 +38,7 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(readings_app, name="readings")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
+app.add_typer(retention_app, name="retention")
 
 
 def _settings() -> Settings:
