@@ -1,13 +1,20 @@
 """Secrets: production refuses embedded services and default passwords, settings never print a
 password, and retention is one setting that ingest's age limit follows."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import urllib.parse
+import uuid
 
+import psycopg
 import pytest
 
 from telecare.settings import Settings, SettingsRefused, production_problems, redact_url
+from tests.services import free_port, wait_until
 
 SAFE = {
     "environment": "production",
@@ -21,7 +28,7 @@ SAFE = {
 @pytest.fixture(autouse=True)
 def no_telecare_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("TELECARE_"):
+        if name.startswith("TELECARE_") and not name.startswith(("TELECARE_TEST_", "TELECARE_BENCH_")):
             monkeypatch.delenv(name)
 
 
@@ -105,3 +112,42 @@ def test_retention_is_one_setting_which_ingest_age_limit_follows(monkeypatch: py
     monkeypatch.delenv("TELECARE_READINGS_RETENTION_DAYS")
     monkeypatch.setenv("TELECARE_MAX_READING_AGE_DAYS", "100")  # its earlier name still counts
     assert Settings().readings_retention_days == 100
+
+
+def test_starting_the_platform_logs_no_password_at_info(database_url: str, mqtt_url: str) -> None:
+    password = "Pw-" + uuid.uuid4().hex
+    db = psycopg.conninfo.conninfo_to_dict(database_url)
+    broker = urllib.parse.urlsplit(mqtt_url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELECARE_")} | {
+        # The test servers trust every local connection, so any password is let in (and must
+        # then be kept out of every log line).
+        "TELECARE_DATABASE_URL": f"postgresql://{db.get('user', 'postgres')}:{password}@{db['host']}:"
+        f"{db.get('port', 5432)}/{db['dbname']}",
+        "TELECARE_MQTT_URL": f"mqtt://telecare:{password}@{broker.hostname}:{broker.port or 1883}",
+        "TELECARE_DUTY_TEAM_CHANNELS": json.dumps([f"json://duty:{password}@127.0.0.1:9/duty"]),
+        "TELECARE_INGEST_CLIENT_ID": f"telecare-ingest-{uuid.uuid4().hex[:8]}",
+        "TELECARE_WEB_PORT": str(free_port()),
+        "TELECARE_LOG_LEVEL": "INFO",
+    }
+    lines: list[str] = []
+    with subprocess.Popen(
+        [sys.executable, "-m", "telecare", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as platform:
+        assert platform.stdout is not None
+        reader = threading.Thread(target=lambda: lines.extend(platform.stdout or ()), daemon=True)
+        reader.start()
+        try:
+            wanted = ("web service listening", "subscribed topics=", "retention pass")
+            wait_until(
+                lambda: all(any(w in line for line in lines) for w in wanted), timeout=60, what=str(wanted)
+            )
+        finally:
+            platform.send_signal(signal.SIGINT)
+            platform.wait(30)
+        reader.join(10)
+    assert any("level=INFO" in line for line in lines)
+    assert not [line for line in lines if password in line]
