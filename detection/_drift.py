@@ -4,10 +4,13 @@ days. Pure functions of arrays; the forest is seeded, so the same days give the 
 """
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.ensemble import IsolationForest
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import IsolationForest
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -123,7 +126,7 @@ class DayModel:
     """An isolation forest of the person's usual days (in robust z units) and the score below
     which a day is stranger than nearly all of them (UNUSUAL_QUANTILE of the reference's)."""
 
-    forest: IsolationForest
+    forest: "IsolationForest"
     threshold: float
 
     def unusual(self, z: FloatArray) -> npt.NDArray[np.bool_]:
@@ -133,6 +136,10 @@ class DayModel:
 
 def fit_day_model(reference_z: FloatArray, *, seed: int) -> DayModel:
     """Fit on the reference days' z-scores (unknown features count as usual)."""
+    # scikit-learn takes about a second to import: only a routine pass pays for it, not every
+    # `telecare` command that imports detection.
+    from sklearn.ensemble import IsolationForest
+
     data = np.nan_to_num(reference_z)
     forest = IsolationForest(n_estimators=50, random_state=seed).fit(data)
     return DayModel(forest=forest, threshold=float(np.quantile(forest.score_samples(data), UNUSUAL_QUANTILE)))

@@ -2,7 +2,6 @@
 
 import jinja2
 
-from reports._charts import charts
 from reports._model import MARK_MEANINGS, Cell, Report, Unit
 from reports._render import cell_text
 
@@ -94,7 +93,7 @@ def render_html(report: Report) -> str:
         scope=report.scope,
         made=f"{report.generated_at:%-d %b %Y %H:%M} UTC",
         summary=report.summary,
-        figures=charts(report),
+        figures=_charts(report),
         sections=list(sections.items()),
         marks=[(mark.value, meaning) for mark, meaning in MARK_MEANINGS.items()],
     )
@@ -104,3 +103,11 @@ def _text(cell: Cell, unit: Unit) -> str:
     if cell.value is not None and unit is Unit.COUNT:
         return f"{cell.value:,.0f}"
     return cell_text(cell, unit, not_applicable="\u2013")  # an en dash
+
+
+def _charts(report: Report) -> list[tuple[str, str]]:
+    # matplotlib takes about a second to import: only the report pays for it, not every
+    # `telecare` command.
+    from reports._charts import charts
+
+    return charts(report)

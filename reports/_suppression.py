@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 # The usual threshold in UK health and care statistics: fewer than 5 people could be recognised.
 THRESHOLD = 5
@@ -106,6 +105,9 @@ def _complement(
     cost = np.array(
         [0.0 if i in hidden else counts[i] + 1.0 + (last_resort if i in totals else 0.0) for i in range(size)]
     )
+    # SciPy is imported here, when a table needs it: not by every `telecare` command.
+    from scipy.optimize import linprog
+
     # v = up - down with both parts non-negative, so the cost of |v| is linear.
     result = linprog(
         np.concatenate([cost, cost]),
