@@ -222,6 +222,10 @@ def test_on_timescaledb_the_policy_follows_the_setting_and_old_chunks_are_droppe
         ).fetchall()
         kept = [ts.date() for ts, *_ in store.iter_readings(conn)]
         chunks_after = conn.execute("SELECT count(*) FROM show_chunks('readings')").fetchone()
+        # Erasure reaches into compressed chunks too.
+        conn.execute("SELECT compress_chunk(c) FROM show_chunks('readings') c")
+        erased = store.erase_household(conn, "h-now", by="dpo", now=NOW)
+        left = conn.execute("SELECT count(*) FROM readings WHERE household_id = 'h-now'").fetchone()
     assert chunks_before == (3,)
     assert dry.policy_changed_to == done.policy_changed_to == 200 * DAY
     assert again.policy_changed_to is None
@@ -229,3 +233,5 @@ def test_on_timescaledb_the_policy_follows_the_setting_and_old_chunks_are_droppe
     assert drop_after == [("200 days",)]
     assert kept == [(NOW - DAY).date()]
     assert chunks_after == (1,)
+    assert erased["readings"] == 1
+    assert left == (0,)
