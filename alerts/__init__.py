@@ -8,6 +8,7 @@ from alerts._checkins import checkin_by_token, issue_checkin_token, record_check
 from alerts._config import AlertConfig, TeamChannels
 from alerts._digests import household_day_status, send_due_digests
 from alerts._dispatcher import Dispatcher, DispatchPass
+from alerts._family import FamilyAlert, family_alerts
 from alerts._lifecycle import LifecycleError
 from alerts._policy import (
     DEFAULT_DIGEST_AT,
@@ -56,6 +57,7 @@ __all__ = [
     "ContactPreferences",
     "DispatchPass",
     "Dispatcher",
+    "FamilyAlert",
     "HouseholdNotFound",
     "LifecycleError",
     "NotificationStatus",
@@ -75,6 +77,7 @@ __all__ = [
     "end_expired_pauses",
     "escalate_alert",
     "export_routing_policies",
+    "family_alerts",
     "find_contact",
     "household_day_status",
     "import_routing_policies",

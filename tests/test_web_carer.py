@@ -4,13 +4,23 @@ words; pauses and resumes routine alerts where consent allows; sets their own no
 preferences. Every read and change is audited; every form needs the session's CSRF token."""
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import store
-from alerts import AlertConfig, Outcome, resolve_alert, set_route
+from alerts import (
+    AlertConfig,
+    AlertService,
+    Outcome,
+    end_expired_pauses,
+    monitoring_state_at,
+    resolve_alert,
+    set_route,
+)
 from devices import ConsentEntry, HouseholdEntry, MonitoringState, RegistryFile
 from tests.web_helpers import (
     T0,
@@ -210,6 +220,82 @@ def test_a_carer_pauses_routine_alerts_while_visiting_and_resumes_them(
     assert response.headers["location"] == f"{PAGE}?done=resumed"
     assert _state(conn) == ("active", None)
     assert len(_audit(conn, "household.monitoring_state_set")) == 2
+
+
+def _family_told(conn: Conn, alert: int) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM notifications WHERE alert_id = %s AND audience = 'family'", (alert,)
+    ).fetchone()
+    conn.commit()
+    return row is not None and row[0] > 0
+
+
+def test_an_away_pause_whose_time_has_passed_is_over_and_the_home_is_watched_again(
+    web: WebServer, cara: httpx.Client, conn: Conn
+) -> None:
+    _consent(conn)
+    token = session_csrf(cara, PAGE)
+    cara.post(f"{PAGE}/pause", data={"csrf_token": token, "reason": "away", "until": "2026-11-24T18:00"})
+    while_away = raise_alert(conn, "h-north", "expected_activity_missing", at=T0)
+    assert not _family_told(conn, while_away), "routine news is held while they are away"
+
+    web.clock.advance(dt.timedelta(days=3))  # the pause ended yesterday evening
+    cara = sign_in(web, "cara")
+    token = session_csrf(cara, PAGE)
+    page = cara.get(PAGE).text
+    assert "Routine alerts are paused" not in page, "an ended pause no longer shows, marked over or not"
+    assert "Pause routine alerts" in page
+    assert _state(conn)[0] == "away", "nothing has marked it over yet"
+    assert cara.post(f"{PAGE}/resume", data={"csrf_token": token}).status_code == 422, "nothing to resume"
+
+    assert end_expired_pauses(conn, web.clock.now) == ["h-north"]
+    assert end_expired_pauses(conn, web.clock.now) == [], "once"
+    assert _state(conn) == ("active", None)
+    actor, household, detail = _audit(conn, "household.monitoring_state_set")[-1]
+    assert (actor, household) == ("system:away-expiry", "h-north")
+    assert detail == {
+        "before": {"state": "away", "away_until": "2026-11-24T18:00:00+00:00"},
+        "after": {"state": "active", "away_until": None},
+        "reason": None,
+        "via": "away_until passed",
+    }
+    back = raise_alert(conn, "h-north", "routine_change", at=web.clock.now)
+    assert _family_told(conn, back), "routine alerts reach the family again"
+    assert "Routine alerts are paused" not in cara.get(PAGE).text
+
+
+def test_the_alerts_service_marks_a_pause_over_once_its_time_has_passed(
+    database_url: str, tokens: Tokens, conn: Conn
+) -> None:
+    """The service runs on the real clock: the pause ended a day before now."""
+    store.set_monitoring_state(
+        conn, "h-north", MonitoringState.AWAY, away_until=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    )
+    conn.commit()
+    stop = threading.Event()
+    alerts = AlertService(database_url=database_url, config=AlertConfig())
+    service = threading.Thread(target=alerts.run, args=(stop,), name="alerts-service")
+    service.start()
+    try:
+        deadline = time.monotonic() + 30  # the digest loop looks every 5 s
+        while _state(conn)[0] != "active":
+            assert time.monotonic() < deadline, "the pause was never marked over"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        service.join(30)
+    assert not service.is_alive()
+    assert _state(conn) == ("active", None)
+    assert _audit(conn, "household.monitoring_state_set")[-1][0] == "system:away-expiry"
+
+
+def test_a_pause_applies_until_its_end_and_not_after() -> None:
+    until = T0 + dt.timedelta(days=1)
+    assert monitoring_state_at(MonitoringState.AWAY, until, T0) is MonitoringState.AWAY
+    assert monitoring_state_at(MonitoringState.AWAY, until, until) is MonitoringState.ACTIVE
+    assert monitoring_state_at(MonitoringState.AWAY, None, T0) is MonitoringState.AWAY
+    for state in (MonitoringState.ACTIVE, MonitoringState.PAUSED, MonitoringState.ENDED):
+        assert monitoring_state_at(state, until - dt.timedelta(days=9), T0) is state
 
 
 def test_summer_times_are_read_on_the_homes_own_clock(web: WebServer, conn: Conn) -> None:

@@ -88,7 +88,7 @@ def pause(
 ) -> Response:
     require_household(viewer, household, f"household {household}")
     now = rt.clock()
-    watched = monitoring(conn, household)
+    watched = monitoring(conn, household, now=now)
     try:
         _may_change(watched)
         refusal = pause_refusal(
@@ -120,7 +120,7 @@ def resume(
     """Ends a pause early (whoever set it: the home's own routine is back to normal)."""
     require_household(viewer, household, f"household {household}")
     now = rt.clock()
-    if monitoring(conn, household).state is not MonitoringState.AWAY:
+    if monitoring(conn, household, now=now).state is not MonitoringState.AWAY:
         return _household(request, viewer, conn, household, now=now, error="Alerts are not paused.")
     set_monitoring(
         conn,

@@ -8,7 +8,7 @@ import enum
 import zoneinfo
 
 import store
-from alerts import record_audit
+from alerts import monitoring_state_at, record_audit
 from devices import ConsentBasis, MonitoringState
 from web._accounts import Conn
 
@@ -49,12 +49,15 @@ class Monitoring:
     away_until: dt.datetime | None
 
 
-def monitoring(conn: Conn, household: str) -> Monitoring:
+def monitoring(conn: Conn, household: str, *, now: dt.datetime) -> Monitoring:
+    """As it is at `now`: a pause whose time has passed is over, marked so yet or not."""
     row = conn.execute(
         "SELECT timezone, monitoring_state, away_until FROM households WHERE id = %s", (household,)
     ).fetchone()
     assert row is not None, "the caller has checked the household exists"
-    return Monitoring(timezone=row[0], state=MonitoringState(row[1]), away_until=row[2])
+    state = monitoring_state_at(MonitoringState(row[1]), row[2], now)
+    away_until = row[2] if state is MonitoringState.AWAY else None
+    return Monitoring(timezone=row[0], state=state, away_until=away_until)
 
 
 def consent_in_force(conn: Conn, household: str) -> ConsentInForce | None:

@@ -6,12 +6,7 @@ import dataclasses
 import datetime as dt
 import zoneinfo
 
-from alerts import AlertState, Audience, household_day_status, record_audit
-from alerts._alert_store import ALERT_COLUMNS, alert_from_row, load_households
-from alerts._messages import _progress as family_progress
-from alerts._messages import what_happened
-from alerts._records import Household
-from alerts._routing import audiences_for
+from alerts import FamilyAlert, family_alerts, household_day_status, monitoring_state_at, record_audit
 from detection import weekly_picture
 from devices import MonitoringState
 from web._access import Viewer
@@ -23,13 +18,8 @@ RECENT_ALERTS = dt.timedelta(days=30)
 RECENT_ALERTS_SHOWN = 20
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class CarerAlert:
-    what: str  # "The pendant alarm was pressed"
-    noticed_at: dt.datetime
-    explanation: str  # the finding's own words, with its numbers
-    progress: str  # what was done, as the family's messages say it
-    resolved: bool
+# Each as the family's messages tell it: what happened, its explanation, what was done.
+CarerAlert = FamilyAlert
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,20 +63,27 @@ def linked_households(conn: Conn, viewer: Viewer) -> list[tuple[str, str | None]
 
 def carer_household(conn: Conn, viewer: Viewer, household_id: str, *, now: dt.datetime) -> CarerHousehold:
     """The carer's page of one household they are linked to (the caller has checked)."""
-    household = load_households(conn, [household_id])[household_id]
-    row = conn.execute("SELECT away_until FROM households WHERE id = %s", (household_id,)).fetchone()
-    assert row is not None
-    local_today = now.astimezone(zoneinfo.ZoneInfo(household.timezone)).date()
+    row = conn.execute(
+        "SELECT timezone, display_name, monitoring_state, away_until FROM households WHERE id = %s",
+        (household_id,),
+    ).fetchone()
+    assert row is not None, "the caller has checked the household exists"
+    timezone, display_name, stored_state, away_until = row
+    # A pause whose time has passed is over, whether or not the service has marked it so yet.
+    state = monitoring_state_at(MonitoringState(stored_state), away_until, now)
+    local_today = now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
     view = CarerHousehold(
-        id=household.id,
-        name=household.display_name or "the person you care for",
-        timezone=household.timezone,
-        monitoring_state=household.monitoring_state,
-        away_until=row[0],
-        pause_reason=pause_reason(conn, household_id),
+        id=household_id,
+        name=display_name or "the person you care for",
+        timezone=timezone,
+        monitoring_state=state,
+        away_until=away_until if state is MonitoringState.AWAY else None,
+        pause_reason=pause_reason(conn, household_id) if state is MonitoringState.AWAY else None,
         pause_refusal=pause_refusal(consent_in_force(conn, household_id), local_today),
         today=household_day_status(conn, household_id, now=now).sentence,
-        alerts=_recent_alerts(conn, household, now),
+        alerts=tuple(
+            family_alerts(conn, household_id, since=now - RECENT_ALERTS, until=now, limit=RECENT_ALERTS_SHOWN)
+        ),
         week=weekly_picture(conn, household_id, local_today - dt.timedelta(days=1)).sentences,
         contact=own_contact(conn, viewer, household_id),
     )
@@ -101,28 +98,6 @@ def carer_household(conn: Conn, viewer: Viewer, household_id: str, *, now: dt.da
         at=now,
     )
     return view
-
-
-def _recent_alerts(conn: Conn, household: Household, now: dt.datetime) -> tuple[CarerAlert, ...]:
-    """Alerts people were told of in the last 30 days that the household's routing lets its family
-    hear of, newest first (one still waiting for the person's own "I'm fine" is not yet news)."""
-    rows = conn.execute(
-        f"""SELECT {ALERT_COLUMNS} FROM alerts
-            WHERE household_id = %s AND raised_at IS NOT NULL AND raised_at >= %s AND raised_at <= %s
-            ORDER BY raised_at DESC, id DESC""",
-        (household.id, now - RECENT_ALERTS, now),
-    ).fetchall()
-    heard = [a for a in map(alert_from_row, rows) if Audience.FAMILY in audiences_for(a, household)]
-    return tuple(
-        CarerAlert(
-            what=what_happened(alert.kind),
-            noticed_at=alert.onset,
-            explanation=alert.message,
-            progress=family_progress(alert, household),
-            resolved=alert.state is AlertState.RESOLVED,
-        )
-        for alert in heard[:RECENT_ALERTS_SHOWN]
-    )
 
 
 def own_contact(conn: Conn, viewer: Viewer, household: str) -> CarerContact | None:
