@@ -154,9 +154,11 @@ def export_household(
     """Write everything held about `household` to `out` as a zip: one CSV per table, a
     manifest.json and a README.txt. The export is audited in the same transaction, so there is
     no export without its audit record (and no record of one that failed)."""
+    fresh = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
-        # One snapshot for every table, so the files agree with each other.
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if fresh:  # otherwise the caller's transaction (and its snapshot) is ours
+            # One snapshot for every table, so the files agree with each other.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         tables = household_tables(conn)
         rows = _row_counts(conn, tables, household)
         if not any(rows.values()):
