@@ -36,12 +36,23 @@ from alerts._responder import (
     resolve_alert,
 )
 from alerts._router import route_findings
+from alerts._routing import DEFAULT_AUDIENCES
 from alerts._service import AlertService
 from alerts._timer import TimerPass, run_timers
-from alerts._vocabulary import RESPONDER_OUTCOMES, AlertState, Audience, CheckinSource, Outcome, Severity
+from alerts._vocabulary import (
+    KNOWN_KINDS,
+    RESPONDER_OUTCOMES,
+    AlertState,
+    Audience,
+    CheckinSource,
+    Outcome,
+    Severity,
+)
 
 __all__ = [
+    "DEFAULT_AUDIENCES",
     "DEFAULT_DIGEST_AT",
+    "KNOWN_KINDS",
     "NOTE_MAX_LENGTH",
     "RESPONDER_OUTCOMES",
     "Alert",

@@ -25,19 +25,13 @@ from devices import (
     RegistryFile,
     RegistryFileError,
     SensorKind,
+    describe_validation_error,
     format_registry_csv,
     format_registry_yaml,
     parse_registry_csv,
     parse_registry_yaml,
-)
-from devices._errors import describe
-from devices._provisioning import (
-    BrokerAccount,
-    acl_file,
-    hash_password,
-    hub_username,
-    new_password,
-    password_file,
+    provision_account,
+    provision_hub,
 )
 from devices.dialects import decode_message
 from telecare._cli_privacy import household_erase, subject_access_export
@@ -95,7 +89,7 @@ def _entry(kind: type[EntryT], **fields: object) -> EntryT:
     try:
         return kind.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
-        raise _fail(describe(exc)) from exc
+        raise _fail(describe_validation_error(exc)) from exc
 
 
 ExistingFile = Annotated[pathlib.Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -356,28 +350,20 @@ def provision(
     """
     if (household is None) == (service is None):
         raise _fail("name a household, or --service NAME")
-    password = new_password()
-    username = hub_username(household) if household else f"telecare-{service}"
-    account = BrokerAccount(username=username, password_hash=hash_password(password), household=household)
     settings = Settings()
     folder = out or settings.data_dir / "mosquitto"
     with _store() as conn:
-        if household and not store.export_registry(conn, household=household).households:
-            raise _fail(f"no household {household!r}")
-        store.save_account(conn, account)
-        accounts = store.broker_accounts(conn)
-        registry = store.export_registry(conn)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_private(folder / "passwd", password_file(accounts))
-    _write_private(folder / "acl", acl_file(accounts, registry.devices))
-    typer.echo(f"username: {username}")
-    typer.echo(f"password: {password}")
+        try:
+            if household:
+                credentials = provision_hub(conn, household, broker_dir=folder)
+            else:
+                username = f"telecare-{service}"
+                credentials = provision_account(conn, username, household=None, broker_dir=folder)
+        except LookupError as exc:
+            raise _fail(str(exc)) from exc
+    typer.echo(f"username: {credentials.username}")
+    typer.echo(f"password: {credentials.password}")
     typer.echo(f"wrote {folder / 'passwd'} and {folder / 'acl'}; reload Mosquitto to apply (kill -HUP)")
-
-
-def _write_private(path: pathlib.Path, text: str) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text(text)
 
 
 @devices_app.command("decode")

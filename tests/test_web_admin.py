@@ -6,7 +6,10 @@ Every change and every read of personal data is audited; every form needs the CS
 import base64
 import datetime as dt
 import hashlib
+import os
 import pathlib
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -332,6 +335,37 @@ def test_a_hub_is_provisioned_and_its_password_shown_once(
     assert row is not None
     assert _verifies(new_password, str(row[0]))
     assert not _verifies(password, str(row[0]))
+
+
+def test_the_command_line_rotates_the_hub_the_admin_page_provisioned(
+    web: WebServer, admin: httpx.Client, conn: Conn, tmp_path: pathlib.Path
+) -> None:
+    """One provisioning function for both: the command line rotates what the page created, and
+    rewrites the same files the same way."""
+    shown = _post(admin, f"{NORTH}/hub", {}).text.split('id="mqtt-password">')[1].split("<")[0]
+    page_files = {name: (tmp_path / "mosquitto" / name).read_text() for name in ("passwd", "acl")}
+    result = subprocess.run(
+        [sys.executable, "-m", "telecare", "devices", "provision", "h-north", "--out", str(tmp_path / "cli")],
+        env=dict(os.environ, TELECARE_DATABASE_URL=web.database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "username: hub-h-north" in result.stdout
+    row = _one(conn, "SELECT password_hash FROM mqtt_accounts WHERE username = 'hub-h-north'")
+    assert row is not None
+    assert not _verifies(shown, str(row[0])), "rotated: the page's password no longer works"
+    assert (tmp_path / "cli" / "passwd").read_text() == f"hub-h-north:{row[0]}\n"
+    assert (tmp_path / "cli" / "acl").read_text() == page_files["acl"]
+    unknown = subprocess.run(
+        [sys.executable, "-m", "telecare", "devices", "provision", "h-nowhere", "--out", str(tmp_path / "x")],
+        env=dict(os.environ, TELECARE_DATABASE_URL=web.database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "no household 'h-nowhere'")
 
 
 CSV = """household,device,sensor,role,room,timezone,dialect,vendor_id

@@ -6,7 +6,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alerts import audit_trail
+from alerts import (
+    NOTE_MAX_LENGTH,
+    AlertConfig,
+    AlertNotFound,
+    LifecycleError,
+    Outcome,
+    add_alert_note,
+    audit_trail,
+    escalate_alert,
+    resolve_alert,
+)
 from devices import ContactEntry
 from telecare.settings import Settings
 from tests.web_helpers import (
@@ -256,3 +266,23 @@ def test_bad_input_is_refused_with_a_reason_not_a_crash(
     ):
         assert response.status_code == 422, response.text
         assert response.json()["detail"]
+
+
+def test_the_console_and_the_command_line_escalate_and_note_through_the_alerts_package(
+    alerts: dict[str, int], conn: Conn
+) -> None:
+    """The web's actions are the alerts package's public ones, with their own refusals."""
+    north = alerts["north"]
+    escalated = escalate_alert(conn, north, by="ann", note="no answer", now=T0, config=AlertConfig())
+    assert (escalated.state, escalated.escalation_level) == ("escalated", 1)
+    add_alert_note(conn, north, "rang the son", by="ann", now=T0)
+    trail = [(r.action, r.actor, r.detail.get("note")) for r in audit_trail(conn, "alert", str(north))]
+    assert trail[-2:] == [("alert.escalated", "ann", "no answer"), ("alert.note", "ann", "rang the son")]
+    with pytest.raises(AlertNotFound):
+        add_alert_note(conn, 10**9, "lost", by="ann", now=T0)
+    for bad in ("", "x" * (NOTE_MAX_LENGTH + 1), "nul\x00"):
+        with pytest.raises(ValueError, match="note"):
+            add_alert_note(conn, north, bad, by="ann", now=T0)
+    resolve_alert(conn, north, Outcome.FALSE_ALARM, by="ann", note=None, now=T0, config=AlertConfig())
+    with pytest.raises(LifecycleError, match="already resolved"):
+        escalate_alert(conn, north, by="ann", note=None, now=T0, config=AlertConfig())

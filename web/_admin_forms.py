@@ -8,9 +8,8 @@ from typing import Annotated, TypeVar
 from fastapi import Form, Path
 from pydantic import BaseModel, ValidationError
 
-from alerts import Audience, Severity
-from alerts._vocabulary import KNOWN_KINDS
-from devices._errors import describe
+from alerts import KNOWN_KINDS, Audience, Severity
+from devices import describe_validation_error
 from web._admin_records import AdminError
 from web._schemas import WITHOUT_NUL
 
@@ -32,7 +31,7 @@ def entry(kind: type[EntryT], fields: Mapping[str, object]) -> EntryT:
     try:
         return kind.model_validate(dict(fields))
     except ValidationError as exc:
-        raise AdminError(describe(exc)) from exc
+        raise AdminError(describe_validation_error(exc)) from exc
 
 
 def given(**fields: str) -> dict[str, object]:

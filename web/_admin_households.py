@@ -9,8 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from alerts import Audience, PolicyError, Severity, routing_policy, set_routes
-from alerts._routing import DEFAULT_AUDIENCES
+from alerts import DEFAULT_AUDIENCES, Audience, PolicyError, Severity, routing_policy, set_routes
 from devices import (
     ConsentBasis,
     ConsentEntry,

@@ -8,8 +8,7 @@ import datetime as dt
 from pydantic import ValidationError
 
 from alerts import PolicyError, QuietHours, record_audit, set_contact_preferences
-from devices import ContactEntry
-from devices._errors import describe
+from devices import ContactEntry, describe_validation_error
 from web._accounts import Conn
 
 # More than this is a mistake in the form, not a carer's real set of phones and inboxes.
@@ -34,7 +33,7 @@ def parse_channels(text: str) -> tuple[str, ...]:
     try:
         return ContactEntry(name="carer", channels=tuple(channels)).channels
     except ValidationError as exc:
-        raise PreferencesError(describe(exc)) from exc
+        raise PreferencesError(describe_validation_error(exc)) from exc
 
 
 def parse_quiet_hours(start: str, end: str) -> QuietHours | None:

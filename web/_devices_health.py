@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 import store
-from devices._health import BATTERY_LOW_PERCENT, HealthFinding, assess
+from devices import BATTERY_LOW_PERCENT, HealthFinding, assess_device_health
 from web._access import DeviceHealthApiViewer, DeviceHealthPageViewer, HouseholdScope, require_household
 from web._accounts import Conn
 from web._runtime import ConnDep, RuntimeDep
@@ -55,7 +55,8 @@ def device_health(conn: Conn, scope: HouseholdScope, *, now: dt.datetime) -> Dev
     """Every device problem now in the households of `scope` that are being monitored."""
     devices = [d for d in store.load_device_health(conn) if scope.allows(d.household)]
     problems = sorted(
-        assess(devices, now), key=lambda p: (KIND_ORDER.index(p.kind), p.household, p.onset, p.device)
+        assess_device_health(devices, now),
+        key=lambda p: (KIND_ORDER.index(p.kind), p.household, p.onset, p.device),
     )
     return DeviceHealthReport(
         checked_at=now, homes_checked=len({d.household for d in devices}), problems=tuple(problems)
