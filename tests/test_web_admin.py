@@ -475,6 +475,37 @@ def test_users_and_teams_are_managed_and_each_change_audited(
     assert ned.get("/api/devices/health", params={"household": "h-south"}).status_code == 200
 
 
+def test_a_team_member_is_removed_and_a_carer_unlinked_each_audited(
+    web: WebServer, admin: httpx.Client, conn: Conn, tokens: Tokens
+) -> None:
+    page = "/admin/people"
+    ann, cara = web.api(tokens["ann"]), sign_in(web, "cara")
+    assert ann.get("/api/devices/health", params={"household": "h-north"}).status_code == 200
+    assert cara.get("/carer/households/h-north").status_code == 200
+    listing = admin.get(page).text
+    assert "Remove ann" in listing
+    assert "Unlink h-north" in listing
+
+    unlink = ("/admin/users/cara/households/remove", {"household": "h-north"}, page)
+    assert _post(admin, "/admin/teams/North/members/remove", {"username": "ann"}, page).status_code == 303
+    assert _post(admin, *unlink).status_code == 303
+    # The access rules follow at once: neither sees the household any more.
+    assert ann.get("/api/devices/health", params={"household": "h-north"}).status_code == 404
+    assert cara.get("/carer/households/h-north").status_code == 404
+    kept = _one(conn, "SELECT count(*) FROM contacts WHERE household_id = 'h-north' AND name = 'Cara'")
+    assert kept == (1,), "the household's contact stays"
+
+    again = _post(admin, "/admin/teams/North/members/remove", {"username": "ann"}, page)
+    assert again.status_code == 422
+    assert "is not a member of team" in again.text
+    assert _post(admin, *unlink).status_code == 422
+    assert _audit(conn, "team.member_removed") == [("admin", "North", {"username": "ann", "via": "admin"})]
+    assert _audit(conn, "carer.unlinked") == [("admin", "cara", {"household": "h-north", "via": "admin"})]
+    sam = sign_in(web, "sam")  # a supervisor reads, changes nothing
+    refused = _post(sam, "/admin/teams/North/members/remove", {"username": "ann"}, page)
+    assert refused.status_code == 403
+
+
 @pytest.mark.parametrize(
     "path",
     [

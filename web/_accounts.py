@@ -217,6 +217,28 @@ def link_carer(conn: Conn, username: str, household: str, *, contact_name: str |
         )
 
 
+def unlink_carer(conn: Conn, username: str, household: str) -> None:
+    """The carer no longer sees the household (their contact entry, if any, stays: it is the
+    household's record of who to tell, changed from the household's page)."""
+    user = find_user(conn, username)
+    with conn.transaction():
+        cur = conn.execute(
+            "DELETE FROM carer_households WHERE user_id = %s AND household_id = %s", (user.id, household)
+        )
+    if cur.rowcount == 0:
+        raise AccountError(f"'{username}' is not linked to household '{household}'")
+
+
+def remove_team_member(conn: Conn, team: str, username: str) -> None:
+    user = find_user(conn, username)
+    with conn.transaction():
+        cur = conn.execute(
+            "DELETE FROM team_members WHERE team_id = %s AND user_id = %s", (_team_id(conn, team), user.id)
+        )
+    if cur.rowcount == 0:
+        raise AccountError(f"'{username}' is not a member of team '{team}'")
+
+
 def add_team(conn: Conn, name: str) -> None:
     try:
         with conn.transaction():

@@ -16,7 +16,9 @@ from web._accounts import (
     disable_user,
     find_user,
     link_carer,
+    remove_team_member,
     set_password,
+    unlink_carer,
 )
 
 
@@ -59,6 +61,20 @@ def link(
             household=household,
             as_contact=bool(contact_name),
         )
+
+
+def unlink(conn: Conn, username: str, household: str, *, by: str, now: dt.datetime) -> None:
+    """The carer no longer sees the household; they are signed out of nothing else."""
+    with conn.transaction():
+        unlink_carer(conn, username, household)
+        _audit(conn, by, "carer.unlinked", "user", username, now, household=household)
+
+
+def remove_member(conn: Conn, team: str, username: str, *, by: str, now: dt.datetime) -> None:
+    with conn.transaction():
+        remove_team_member(conn, team, username)
+        member = find_user(conn, username).username
+        _audit(conn, by, "team.member_removed", "team", team, now, username=member)
 
 
 def create_team(conn: Conn, name: str, *, by: str, now: dt.datetime) -> None:

@@ -90,6 +90,21 @@ def link_household(
     )  # fmt: skip
 
 
+@router.post("/users/{username}/households/remove", dependencies=[CsrfChecked])
+def unlink_household(
+    request: Request,
+    username: Username,
+    viewer: AdminPageViewer,
+    conn: ConnDep,
+    rt: RuntimeDep,
+    household: FormText,
+) -> Response:
+    return _change(
+        request, viewer, conn, rt,
+        lambda: accounts.unlink(conn, username, household.strip(), by=viewer.actor, now=rt.clock()),
+    )  # fmt: skip
+
+
 @router.post("/teams", dependencies=[CsrfChecked])
 def create_team(
     request: Request, viewer: AdminPageViewer, conn: ConnDep, rt: RuntimeDep, name: FormText
@@ -111,6 +126,21 @@ def add_member(
     return _change(
         request, viewer, conn, rt,
         lambda: accounts.add_member(conn, team, username.strip(), by=viewer.actor, now=rt.clock()),
+    )  # fmt: skip
+
+
+@router.post("/teams/{team}/members/remove", dependencies=[CsrfChecked])
+def remove_member(
+    request: Request,
+    team: TeamName,
+    viewer: AdminPageViewer,
+    conn: ConnDep,
+    rt: RuntimeDep,
+    username: FormText,
+) -> Response:
+    return _change(
+        request, viewer, conn, rt,
+        lambda: accounts.remove_member(conn, team, username.strip(), by=viewer.actor, now=rt.clock()),
     )  # fmt: skip
 
 
