@@ -20,6 +20,16 @@ HOUR = 3600.0
 MIN_DAYS_LEARNED = 7
 # Learning stops improving after four weeks; older days describe a person who may have changed.
 WINDOW_DAYS = 28
+# A day on which detection raised a concern about the person is not a usual day: a morning
+# in bed with a chest infection must not teach that rising at 13:00 is normal, and so hide the
+# next one. Unless a responder called the concern a false alarm: then the day was usual.
+UNUSUAL_DAY_KINDS = frozenset(
+    {"inactivity", "not_up", "expected_activity_missing", "bathroom_long", "not_back_home", "night_exit"}
+)
+# When more than this share of the days had concerns, the concerns are saying the routine
+# itself has moved (the routine-change finding's business): every day is learned from, so a
+# new routine becomes the usual one instead of being alarmed at for ever.
+MAX_UNUSUAL_SHARE = 0.2
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -216,6 +226,18 @@ class RoutineBaseline:
         fields: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in data.items()}
         fields["defaults"] = PopulationDefaults(**fields["defaults"])
         return cls(**fields)
+
+
+def usual_days(
+    days: np.ndarray[Any, np.dtype[np.int64]], unusual: set[int]
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which of these days to learn from: all but the `unusual` ones (days with a concern about
+    the person), unless those are more than MAX_UNUSUAL_SHARE of them."""
+    flagged = np.isin(days, np.fromiter(unusual, dtype=np.int64, count=len(unusual)))
+    if flagged.sum() > MAX_UNUSUAL_SHARE * len(days):
+        return np.ones(len(days), dtype=bool)
+    result: np.ndarray[Any, np.dtype[np.bool_]] = ~flagged
+    return result
 
 
 def _kth_largest(values: np.ndarray[Any, np.dtype[np.float64]], k: int, axis: int | None = None) -> Any:

@@ -165,10 +165,19 @@ class Engine:
             else:
                 self._open_alarm(alarm, now)
         for key in [k for k, e in self.open.items() if k[1] in _WATCHDOG_KINDS and k not in holding]:
-            self._close(*key, now)
+            if not self._still_since(key):
+                self._close(*key, now)
         if now >= self._next_health:
             self._device_health(now)
             self._next_health = now + HEALTH_EVERY
+
+    def _still_since(self, key: tuple[str, str]) -> bool:
+        """An inactivity concern holds until the person is seen again: a limit that grows with
+        the next half hour, or the night beginning, does not make a still person well, and
+        closing would only raise the same concern again minutes later."""
+        household, kind = key
+        last_sign = self.states.last_sign[self.states.index[household]]
+        return kind == "inactivity" and bool(last_sign <= self.open[key].onset)
 
     def _device_health(self, now: float) -> None:
         """The device-health service's own decisions (devices._health.assess) over what was heard."""

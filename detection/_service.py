@@ -19,7 +19,7 @@ from psycopg.rows import TupleRow
 import store
 from alerts import CheckinSource, record_checkin
 from alerts._config import AlertConfig
-from detection._baseline import WINDOW_DAYS, RoutineBaseline
+from detection._baseline import UNUSUAL_DAY_KINDS, WINDOW_DAYS, RoutineBaseline, usual_days
 from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
 from detection._history import summarise_history
 from detection._localtime import local_day_and_time
@@ -185,8 +185,19 @@ def load_homes(conn: Conn) -> tuple[list[Home], dict[str, bool]]:
 
 
 def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, RoutineBaseline]:
-    """Each home's baseline from its last 28 days of readings (one streamed query for all)."""
+    """Each home's baseline from its last 28 days of readings (one streamed query for all),
+    leaving out days with a concern about the person that no responder called a false alarm."""
     since = now - dt.timedelta(days=WINDOW_DAYS + 1)
+    concerns: defaultdict[str, list[float]] = defaultdict(list)
+    for household, onset in conn.execute(
+        """SELECT f.household_id, extract(epoch FROM f.onset) FROM findings f
+           LEFT JOIN alert_findings af ON af.finding_id = f.id
+           LEFT JOIN alerts a ON a.id = af.alert_id
+           WHERE f.onset >= %s AND f.onset < %s AND f.kind = ANY(%s)
+             AND a.outcome IS DISTINCT FROM 'false_alarm'""",
+        (since, now, sorted(UNUSUAL_DAY_KINDS)),
+    ):
+        concerns[household].append(float(onset))
     by_home: defaultdict[str, list[tuple[float, str, str, float]]] = defaultdict(list)
     with conn.cursor(name="baseline_history") as cur:
         cur.itersize = 50_000
@@ -199,10 +210,14 @@ def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, 
         for household, t, device, sensor, value in cur:
             by_home[household].append((float(t), device, sensor, value))
     conn.commit()
-    return {home.id: _fit_home(home, by_home.get(home.id, []), now) for home in homes}
+    return {
+        home.id: _fit_home(home, by_home.get(home.id, []), concerns.get(home.id, []), now) for home in homes
+    }
 
 
-def _fit_home(home: Home, history: list[tuple[float, str, str, float]], now: dt.datetime) -> RoutineBaseline:
+def _fit_home(
+    home: Home, history: list[tuple[float, str, str, float]], concerns: list[float], now: dt.datetime
+) -> RoutineBaseline:
     if not history:
         return RoutineBaseline().fit_empty()
     t, devices, sensors, values = zip(*history, strict=True)
@@ -210,7 +225,10 @@ def _fit_home(home: Home, history: list[tuple[float, str, str, float]], now: dt.
     summaries = summarise_history(
         home, np.array(t), devices, sensors, np.array(values, dtype=float), range(today - WINDOW_DAYS, today)
     )
-    return RoutineBaseline().fit(summaries)
+    unusual = (
+        {int(d) for d in local_day_and_time(np.array(concerns), home.timezone)[0]} if concerns else set()
+    )
+    return RoutineBaseline().fit(summaries.take(usual_days(summaries.days, unusual)))
 
 
 def _finding(episode: Episode) -> store.Finding:

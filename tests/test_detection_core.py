@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from detection._baseline import MIN_DAYS_LEARNED, RoutineBaseline
+from detection._baseline import MIN_DAYS_LEARNED, RoutineBaseline, usual_days
 from detection._daily import DaySummaries, summarise_days
 from detection._engine import Device, Engine, Home, capability_of
 from detection._localtime import local_day_and_time, local_instant
@@ -149,6 +149,29 @@ def test_a_collapse_in_the_kitchen_is_found_with_a_sentence_and_its_numbers() ->
     assert found[0].evidence["limit_s"] == 50 * 60
 
 
+def test_an_inactivity_concern_holds_until_the_person_is_seen_even_when_the_limit_grows() -> None:
+    # A 1-h limit until 16:00, then 3 h (an afternoon nap is usual): a collapse at 14:00 is
+    # one concern from 15:01 until someone moves, not closed at 16:00 and raised again at 17:00.
+    fitted = RoutineBaseline().fit(_summaries(20))
+    limits = tuple(3600.0 if b < 32 else 3 * 3600.0 for b in range(48))
+    engine = Engine([HOME])
+    engine.set_baselines({"h1": dataclasses.replace(fitted, quiet_limit_=limits)})
+    day = dt.date(2026, 11, 25)
+    engine.observe("h1", "kitchen-pir", SensorKind.MOTION, 1, _at(day, 14.0))
+    for minute in range(1, 5 * 60):
+        now = _at(day, 14 + minute / 60)
+        if minute % 10 == 0:
+            engine.observe("h1", "kitchen-pir", SensorKind.TEMPERATURE, 20.0, now)
+        if minute == 4 * 60:
+            engine.observe("h1", "kitchen-pir", SensorKind.MOTION, 1, now)  # found, helped up
+        engine.tick(now)
+
+    found = [e for e in engine.episodes() if e.kind == "inactivity"]
+    assert len(found) == 1
+    assert found[0].detected_at == pytest.approx(_at(day, 15.0) + 60, abs=60)
+    assert found[0].cleared_at == pytest.approx(_at(day, 18.0), abs=60)
+
+
 def test_sleep_is_not_inactivity_and_a_silent_home_is_a_device_problem() -> None:
     engine = _engine_with_routine()
     day = dt.date(2026, 11, 25)
@@ -205,3 +228,11 @@ def test_a_home_states_what_its_devices_let_detection_see() -> None:
     assert "bathroom_long" in sparse.cannot
     assert "alarm_pressed" in sparse.cannot
     assert "night_exit" in sparse.detectors
+
+
+def test_days_with_concerns_are_left_out_of_learning_unless_they_are_the_new_usual() -> None:
+    days = np.arange(100, 120)
+    assert usual_days(days, {103, 110}).tolist() == [d not in (103, 110) for d in days]
+    # Five of twenty days with concerns: the routine itself has moved, so learn from them all.
+    assert usual_days(days, {101, 104, 107, 110, 113}).all()
+    assert usual_days(days, set()).all()

@@ -7,7 +7,7 @@ import psycopg
 import store
 from alerts._router import route_findings
 from alerts.cli import alert_config
-from detection._service import DetectionService
+from detection._service import DetectionService, fit_baselines, load_homes
 from devices import Reading, SensorKind
 from store import ReadingWriter
 from telecare.settings import Settings
@@ -95,3 +95,52 @@ def test_a_pendant_cancel_is_the_persons_check_in_for_an_alert_waiting_for_one(
 
     assert conn.execute("SELECT state, outcome FROM alerts").fetchone() == ("resolved", "person_checked_in")
     assert conn.execute("SELECT count(*) FROM checkins").fetchone() == (1,), "a replayed press counts once"
+
+
+def _ordinary_day(conn: Conn, household: str, day: dt.date, rise_hour: float) -> None:
+    """In bed from 22:00 the evening before; up at `rise_hour`, then about the kitchen."""
+    at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    _write(conn, household, "bed-mat", SensorKind.OCCUPANCY, 1, at - dt.timedelta(hours=2))
+    risen = at + dt.timedelta(hours=rise_hour)
+    _write(conn, household, "bed-mat", SensorKind.OCCUPANCY, 0, risen)
+    for minutes in range(1, 12 * 60, 30):
+        _write(conn, household, "kitchen-pir", SensorKind.MOTION, 1, risen + dt.timedelta(minutes=minutes))
+
+
+def test_a_day_with_a_concern_is_not_learned_as_usual_unless_it_was_a_false_alarm(
+    conn: Conn, database_url: str, household_id: str
+) -> None:
+    # Nine mornings up at 07:00 and one in bed until 12:30 with a 'not up' concern raised: that
+    # morning must not teach that rising at 12:30 is usual (which would hide the next one),
+    # unless a responder found it a false alarm (then it was an ordinary lie-in).
+    register_standard_home(database_url, household_id)
+    first = dt.date(2026, 1, 5)
+    for n in range(10):
+        _ordinary_day(conn, household_id, first + dt.timedelta(days=n), 12.5 if n == 8 else 7.0)
+    late = dt.datetime.combine(first + dt.timedelta(days=8), dt.time(9, 0), tzinfo=dt.UTC)
+    finding = conn.execute(
+        """INSERT INTO findings (household_id, condition_key, kind, severity, onset, detected_at,
+                                 updated_at, cleared_at, message)
+           VALUES (%s, 'not_up', 'not_up', 'high', %s, %s, %s, %s, 'not up') RETURNING id""",
+        (household_id, late, late, late, late + dt.timedelta(hours=3)),
+    ).fetchone()
+    assert finding is not None
+    conn.commit()
+    homes, _ = load_homes(conn)
+    now = dt.datetime.combine(first + dt.timedelta(days=10), dt.time(1, 0), tzinfo=dt.UTC)
+
+    weekday_rising, _ = fit_baselines(conn, homes, now)[household_id].latest_rising_
+    assert weekday_rising < 8 * 3600
+
+    alert = conn.execute(
+        """INSERT INTO alerts (household_id, condition_key, kind, severity, state, onset, created_at,
+                               updated_at, message, evidence, last_finding_id, resolved_at, outcome)
+           VALUES (%s, 'not_up', 'not_up', 'high', 'resolved', %s, %s, %s, 'not up', '{}', %s, %s,
+                   'false_alarm') RETURNING id""",
+        (household_id, late, late, late, finding[0], late + dt.timedelta(hours=1)),
+    ).fetchone()
+    assert alert is not None
+    conn.execute("INSERT INTO alert_findings (finding_id, alert_id) VALUES (%s, %s)", (finding[0], alert[0]))
+    conn.commit()
+    weekday_rising, _ = fit_baselines(conn, homes, now)[household_id].latest_rising_
+    assert weekday_rising > 12.5 * 3600
