@@ -10,6 +10,7 @@ import typer
 import store
 from reports._build import UnknownArea, build_report
 from reports._html import render_html
+from reports._period import period_problem
 from reports._render import render_csv, render_json
 from telecare._logging import configure_logging
 from telecare._platform import database
@@ -40,19 +41,23 @@ def report(
 ) -> None:
     """Uptake, service health, alerts, response times and outcomes for commissioners: aggregates
     only, every count under 5 shown as "<5"."""
-    if end < start:
-        raise typer.BadParameter(f"--to {end} is before --from {start}")
+    if problem := period_problem(start, end):
+        which, _, why = problem
+        raise typer.BadParameter(why, param_hint=f"--{which}")
     if output_format is not Format.CSV and not out.parent.is_dir():
         raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     if output_format is Format.CSV and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} is a file: csv needs a directory", param_hint="--out")
     settings = Settings()
     configure_logging(settings.log_level)
-    with database(settings) as url, store.connect(url, application_name="telecare-report") as conn:
-        try:
+    try:
+        with database(settings) as url, store.connect(url, application_name="telecare-report") as conn:
             made = build_report(conn, start, end, area)
-        except UnknownArea as exc:
-            raise typer.BadParameter(str(exc), param_hint="--area") from exc
+    except UnknownArea as exc:
+        raise typer.BadParameter(str(exc), param_hint="--area") from exc
+    except store.SchemaBehind as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     match output_format:
         case Format.HTML:
             out.write_text(render_html(made), encoding="utf-8")

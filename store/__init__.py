@@ -19,7 +19,7 @@ from store._feedback import (
 )
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
-from store._migrations import migrate
+from store._migrations import SchemaBehind, migrate
 from store._privacy import (
     NothingHeld,
     UnknownHouseholdData,
@@ -55,6 +55,7 @@ __all__ = [
     "RegistryConflict",
     "RetentionPass",
     "RetentionPolicy",
+    "SchemaBehind",
     "UnknownHouseholdData",
     "apply_retention",
     "broker_accounts",

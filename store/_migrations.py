@@ -29,8 +29,18 @@ def available() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class SchemaBehind(RuntimeError):
+    """A read-only server (a streaming replica) lacks migrations only its primary can apply."""
+
+
 def migrate(conn: psycopg.Connection[TupleRow]) -> list[int]:
-    """Apply every migration not yet applied; return the versions applied now."""
+    """Apply every migration not yet applied; return the versions applied now.
+
+    On a read-only server (a standby, where reports run) nothing can be applied: the schema is
+    checked instead, and one the primary has not migrated yet is a clear error."""
+    if _read_only(conn):
+        _check_current(conn)
+        return []
     applied_now: list[int] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -49,3 +59,26 @@ def migrate(conn: psycopg.Connection[TupleRow]) -> list[int]:
             applied_now.append(version)
             log.info("migration applied version=%04d name=%s", version, name)
     return applied_now
+
+
+def _read_only(conn: psycopg.Connection[TupleRow]) -> bool:
+    row = conn.execute("SELECT current_setting('transaction_read_only') = 'on'").fetchone()
+    conn.rollback()
+    return bool(row and row[0])
+
+
+def _check_current(conn: psycopg.Connection[TupleRow]) -> None:
+    wanted = {version for version, _, _ in available()}
+    present = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    done = (
+        {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        if present and present[0]
+        else set()
+    )
+    conn.rollback()
+    if missing := sorted(wanted - done):
+        raise SchemaBehind(
+            "this database server is read-only (a standby?) and lacks migrations "
+            f"{', '.join(f'{v:04d}' for v in missing)}: run `telecare migrate` against the primary first"
+        )
+    log.info("read-only database server: schema current, no migrations applied")

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.rows import TupleRow
 from typer.testing import CliRunner, Result
 
@@ -775,7 +776,12 @@ def test_the_report_command_writes_each_format_and_refuses_bad_requests(
         database_url, "report", "--from", "2026-12-31", "--to", "2026-11-01", "--out", "x.html"
     )
     assert backwards.exit_code == 2
-    assert "is before --from" in backwards.output
+    assert "before it starts" in backwards.output
+    too_long = _telecare(
+        database_url, "report", "--from", "2024-01-01", "--to", "2026-12-31", "--out", "x.html"
+    )
+    assert too_long.exit_code == 2
+    assert "at most 731 days" in too_long.output
     unknown = _telecare(database_url, *period, "--area", "Westside", "--out", str(tmp_path / "w.html"))
     assert unknown.exit_code == 2
     assert "areas: Northside, Southside" in unknown.output
@@ -785,3 +791,46 @@ def test_the_report_command_writes_each_format_and_refuses_bad_requests(
     )
     assert not_a_date.exit_code == 2
     assert "give YYYY-MM-DD" in not_a_date.output
+
+
+def test_the_report_runs_on_a_read_only_server_and_says_when_its_schema_is_behind(
+    seeded: Conn, database_url: str, tmp_path: pathlib.Path
+) -> None:
+    # A streaming replica is read-only: the command must not try to migrate it, only read.
+    name = seeded.info.dbname
+    seeded.execute(
+        sql.SQL("ALTER DATABASE {} SET default_transaction_read_only = on").format(sql.Identifier(name))
+    )
+    seeded.commit()
+    out = tmp_path / "r.json"
+    done = _telecare(
+        database_url,
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(out.read_text())["start"] == "2026-11-01"
+
+    # A replica whose primary has not been migrated to this version yet: a clear error.
+    seeded.execute("SET default_transaction_read_only = off")
+    seeded.execute(
+        "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)"
+    )
+    seeded.commit()
+    behind = _telecare(
+        database_url, "report", "--from", "2026-11-01", "--to", "2026-12-31", "--out", str(out)
+    )
+    assert behind.exit_code == 2
+    assert "read-only" in behind.output
+    assert "run `telecare migrate` against the primary" in behind.output
+    seeded.execute(
+        sql.SQL("ALTER DATABASE {} RESET default_transaction_read_only").format(sql.Identifier(name))
+    )
+    seeded.commit()

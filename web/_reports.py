@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from alerts import record_audit
-from reports import Report, areas, build_report, render_csv, render_html, render_json
+from reports import Report, areas, build_report, period_problem, render_csv, render_html, render_json
 from web._access import ReportPageViewer, Viewer
 from web._accounts import Conn
 from web._runtime import ConnDep, RuntimeDep
@@ -26,10 +26,6 @@ from web._templates import render
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 
-# Reports are read month by month; two years of months is as wide as a table stays readable, and
-# bounds the work one request can ask of the database.
-LONGEST_PERIOD = dt.timedelta(days=731)
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 # The report is one self-contained document: its <style> and its charts' SVG `style` attributes
 # are inline, so it may use inline styles and nothing else at all (no script, no fetch, no
 # font, images only from data: URLs), which leaves injected CSS no way to send anything out.
@@ -79,15 +75,8 @@ class ReportRefused(ValueError):
 
 def report_request(conn: Conn, start: dt.date, end: dt.date, area: str | None) -> ReportRequest:
     """The request, or ReportRefused saying what is wrong with it (an empty area means every area)."""
-    for parameter, day in (("from", start), ("to", end)):
-        if not EARLIEST <= day <= LATEST:
-            raise ReportRefused(parameter, day, f"give a day between {EARLIEST} and {LATEST}")
-    if end < start:
-        raise ReportRefused("to", end, f"the period ends ({end}) before it starts ({start})")
-    if end - start >= LONGEST_PERIOD:
-        raise ReportRefused(
-            "to", end, f"a report covers at most {LONGEST_PERIOD.days} days: ask for a shorter period"
-        )
+    if problem := period_problem(start, end):
+        raise ReportRefused(*problem)
     known = areas(conn)
     if area and area not in known:
         raise ReportRefused(
