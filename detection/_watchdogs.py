@@ -154,7 +154,10 @@ def watchdog_pass(
             & after_day_start
             & up_today
             & (clock > kitchen_due)
-            & ~(states.last_kitchen >= day_start),
+            & ~(states.last_kitchen >= day_start)
+            # Out over the usual time (the door used since): they ate or drank elsewhere, and
+            # coming home at 19:00 without a cup of tea is no sign of illness.
+            & ~(states.last_door >= day_start + kitchen_due - EARLIEST_RISING),
             day_start + kitchen_due - EARLIEST_RISING,
             {"due_s_of_day": kitchen_due},
         ),

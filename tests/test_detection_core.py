@@ -172,6 +172,31 @@ def test_an_inactivity_concern_holds_until_the_person_is_seen_even_when_the_limi
     assert found[0].cleared_at == pytest.approx(_at(day, 18.0), abs=60)
 
 
+@pytest.mark.parametrize("goes_out", [False, True])
+def test_no_kitchen_by_the_usual_time_is_a_concern_unless_they_were_out_over_it(goes_out: bool) -> None:
+    engine = _engine_with_routine()  # usually in the kitchen by 07:30, so expected by 09:00
+    day = dt.date(2026, 11, 25)  # a Wednesday
+    engine.observe("h1", "bed-mat", SensorKind.OCCUPANCY, 0, _at(day, 7.0))
+    engine.observe("h1", "lounge-pir", SensorKind.MOTION, 1, _at(day, 7.1))
+    for minute in range(7 * 60 + 10, 14 * 60):
+        now = _at(day, minute / 60)
+        if minute % 10 == 0:
+            engine.observe("h1", "kitchen-pir", SensorKind.TEMPERATURE, 20.0, now)
+        if goes_out and minute in (7 * 60 + 30, 12 * 60):  # out at 07:30, back at 12:00
+            engine.observe("h1", "front-door", SensorKind.CONTACT, 1, now)
+            engine.observe("h1", "front-door", SensorKind.CONTACT, 0, now + 5)
+        if minute % 20 == 0 and not (goes_out and 7 * 60 + 30 <= minute < 12 * 60):
+            engine.observe("h1", "lounge-pir", SensorKind.MOTION, 1, now + 10)
+        engine.tick(now)
+
+    missing = [e for e in engine.episodes() if e.kind == "expected_activity_missing"]
+    if goes_out:
+        assert missing == []
+    else:
+        assert len(missing) == 1
+        assert missing[0].detected_at == pytest.approx(_at(day, 9.0) + 60, abs=60)
+
+
 def test_sleep_is_not_inactivity_and_a_silent_home_is_a_device_problem() -> None:
     engine = _engine_with_routine()
     day = dt.date(2026, 11, 25)
