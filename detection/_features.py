@@ -232,6 +232,8 @@ def _outings(local: FloatArray, place: npt.NDArray[np.int8]) -> tuple[FloatArray
     next_inside = np.searchsorted(inside, doors)
     has_next = next_inside < inside.size
     doors, back_at = doors[has_next], local[inside[next_inside[has_next]]]
+    if doors.size == 0:  # out since the last sign inside (gone to hospital, away): no outing ended yet
+        return np.zeros(0), np.zeros(0)
     first_door = np.r_[True, back_at[1:] != back_at[:-1]]
     left, back = local[doors][first_door], back_at[first_door]
     out = back - left >= OUT_AFTER_DOOR
