@@ -133,9 +133,12 @@ def receiver_down(database_url: str, *, outage_s: float, households: int, escala
 # A November night in London (GMT): local times read as UTC.
 NIGHT_START = dt.datetime(2026, 11, 22, 0, 0, tzinfo=dt.UTC)
 NIGHT_MINUTES = 150
-# A driver lives this long (seconds, drawn uniformly) before it is killed: from still importing
-# to well into the night's work (an undisturbed night takes a few seconds).
-KILL_AFTER_S = (0.5, 3.0)
+# Each kill falls in a minute drawn at random from what is left of the night (from the driver
+# still starting up to its last quarter hour), this far (seconds, drawn uniformly) into that
+# minute's work. Aiming at minutes rather than wall-clock time makes every kill land however
+# fast or loaded the machine is.
+KILL_INTO_MINUTE_S = (0.0, 0.05)
+LAST_KILL_MINUTE = NIGHT_MINUTES - 15
 
 
 def _night_readings(households: list[str]) -> list[Reading]:
@@ -203,13 +206,21 @@ def run_night(database_url: str, receiver: HttpReceiver, *, kills: int, seed: in
             text=True,
         ) as driver:
             assert driver.stdout is not None
-            killer = threading.Timer(chance.uniform(*KILL_AFTER_S), driver.kill) if landed < kills else None
-            if killer is not None:
-                killer.start()
+            target = chance.randint(minute, max(minute, LAST_KILL_MINUTE)) if landed < kills else None
+            killers: list[threading.Timer] = []
+
+            def arm(killers: list[threading.Timer] = killers, driver: subprocess.Popen[str] = driver) -> None:
+                killers.append(threading.Timer(chance.uniform(*KILL_INTO_MINUTE_S), driver.kill))
+                killers[-1].start()
+
+            if target == minute:  # while it starts up: imports, warm-up, refit
+                arm()
             for line in driver.stdout:
                 minute = int(line) + 1  # the minute it finished; a killed minute is done again
+                if minute == target:
+                    arm()
             driver.wait()
-            if killer is not None:
+            for killer in killers:
                 killer.cancel()
         if driver.returncode == -signal.SIGKILL:
             landed += 1
