@@ -16,6 +16,7 @@ from alerts._records import Alert, Contact, FindingState, Household
 from alerts._retry import GIVE_UP_AFTER, LONGEST_RETRY, after_failure
 from alerts._routing import plan_escalated, plan_raised
 from alerts._vocabulary import Event, severity_of
+from detection._engine import SEVERITY
 from devices import MonitoringState
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -92,6 +93,12 @@ def test_severity_follows_the_kind_and_a_wanderer_makes_a_night_exit_urgent() ->
     assert severity_of("night_exit", known_to_wander=True, reported=Severity.ROUTINE) is Severity.URGENT
     # A kind invented after this table keeps detection's judgement.
     assert severity_of("gas_leak", known_to_wander=False, reported=Severity.URGENT) is Severity.URGENT
+
+
+def test_findings_and_alerts_agree_on_every_detection_kinds_severity() -> None:
+    # The findings table and the alert queue must never disagree about how serious a kind is.
+    for kind, severity in SEVERITY.items():
+        assert severity_of(kind, known_to_wander=False, reported=Severity.URGENT) is Severity(severity), kind
 
 
 def test_quiet_hours_across_midnight_end_at_the_local_morning() -> None:
