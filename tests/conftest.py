@@ -19,6 +19,9 @@ import store
 from devices import parse_registry_csv
 from tests.services import MosquittoProcess, fresh_database, start_mosquitto
 
+# The web tests' shared fixtures (tokens, web, alerts).
+pytest_plugins = ["tests.web_helpers"]
+
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

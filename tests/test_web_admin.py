@@ -18,22 +18,15 @@ import pytest
 from telecare.settings import Settings
 from tests.web_helpers import (
     PASSWORD,
-    T0,
     Conn,
     Tokens,
     WebServer,
     running_web,
-    seed_service,
     session_csrf,
     sign_in,
 )
 
 NORTH = "/admin/households/h-north"
-
-
-@pytest.fixture
-def tokens(conn: Conn) -> Tokens:
-    return seed_service(conn, now=T0)
 
 
 @pytest.fixture

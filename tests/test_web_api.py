@@ -1,8 +1,6 @@
 """The JSON API against the real app and database: every endpoint for the roles that may use it,
 and for every role the endpoints it must be refused (401/403/404, never another's data)."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -28,29 +26,7 @@ from tests.web_helpers import (
     raise_alert,
     register,
     running_web,
-    seed_service,
 )
-
-
-@pytest.fixture
-def tokens(conn: Conn) -> Tokens:
-    return seed_service(conn, now=T0)
-
-
-@pytest.fixture
-def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
-    with running_web(database_url) as server:
-        yield server
-
-
-@pytest.fixture
-def alerts(conn: Conn, tokens: Tokens) -> dict[str, int]:
-    return {
-        "north": raise_alert(
-            conn, "h-north", "alarm_pressed", at=T0, message="The pendant alarm was pressed."
-        ),
-        "south": raise_alert(conn, "h-south", "cold_home", at=T0, message="The lounge is at 14 °C."),
-    }
 
 
 def _state(conn: Conn, alert: int) -> tuple[str, str | None]:

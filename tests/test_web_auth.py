@@ -3,7 +3,6 @@ lifetime, CSRF on every form, sign-out, bearer tokens; against the real app and 
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,22 +16,10 @@ from tests.web_helpers import (
     post_login,
     raise_alert,
     running_web,
-    seed_service,
     session_csrf,
     sign_in,
 )
 from web._accounts import disable_user, issue_api_token, set_password
-
-
-@pytest.fixture
-def tokens(conn: Conn) -> Tokens:
-    return seed_service(conn, now=T0)
-
-
-@pytest.fixture
-def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
-    with running_web(database_url) as server:
-        yield server
 
 
 def test_a_wrong_password_or_unknown_user_gets_the_same_answer_and_no_session(web: WebServer) -> None:

@@ -6,7 +6,6 @@ preferences. Every read and change is audited; every form needs the session's CS
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -29,25 +28,12 @@ from tests.web_helpers import (
     WebServer,
     raise_alert,
     register,
-    running_web,
-    seed_service,
     session_csrf,
     sign_in,
 )
 from web._accounts import link_carer
 
 PAGE = "/carer/households/h-north"
-
-
-@pytest.fixture
-def tokens(conn: Conn) -> Tokens:
-    return seed_service(conn, now=T0)
-
-
-@pytest.fixture
-def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
-    with running_web(database_url) as server:
-        yield server
 
 
 @pytest.fixture

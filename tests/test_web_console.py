@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -23,33 +23,11 @@ from tests.web_helpers import (
     WebServer,
     raise_alert,
     running_web,
-    seed_service,
     session_csrf,
     sign_in,
 )
 from web._accounts import disable_user
 from web._events import AlertEvents
-
-
-@pytest.fixture
-def tokens(conn: Conn) -> Tokens:
-    return seed_service(conn, now=T0)
-
-
-@pytest.fixture
-def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
-    with running_web(database_url) as server:
-        yield server
-
-
-@pytest.fixture
-def alerts(conn: Conn, tokens: Tokens) -> dict[str, int]:
-    return {
-        "north": raise_alert(
-            conn, "h-north", "alarm_pressed", at=T0, message="The pendant alarm was pressed."
-        ),
-        "south": raise_alert(conn, "h-south", "cold_home", at=T0, message="The lounge is at 14 °C."),
-    }
 
 
 def _state(conn: Conn, alert: int) -> tuple[str, str | None, int]:

@@ -4,14 +4,13 @@ they may see (a responder their team's, a household outside it 404), carers and 
 refused, paused homes left out."""
 
 import datetime as dt
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import store
 from devices import DeviceStatus, MonitoringState, Reading, SensorKind, parse_registry_yaml
-from tests.web_helpers import T0, Conn, Tokens, WebServer, running_web, seed_service, sign_in
+from tests.web_helpers import T0, Conn, Tokens, WebServer, seed_service, sign_in
 
 DEVICES = """
 households:
@@ -57,12 +56,6 @@ def tokens(conn: Conn) -> Tokens:
     heard("h-south", "kitchen-pir", SensorKind.BATTERY, 12, dt.timedelta(minutes=4))
     conn.commit()
     return issued
-
-
-@pytest.fixture
-def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
-    with running_web(database_url) as server:
-        yield server
 
 
 def _problems(client: httpx.Client, **params: str) -> list[tuple[str, str, str]]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import psycopg
+import pytest
 from psycopg.rows import TupleRow
 
 import store
@@ -203,3 +204,28 @@ def seed_service(conn: Conn, *, now: dt.datetime) -> Tokens:
     link_carer(conn, "cara", "h-north", contact_name="Cara")
     conn.commit()
     return Tokens(tokens)
+
+
+# The fixtures most web tests share (registered for every test module by tests/conftest.py);
+# a module that needs a different service, or more seeded data, defines its own of the name.
+@pytest.fixture
+def tokens(conn: Conn) -> Tokens:
+    """seed_service's users, teams and households; each user's API token."""
+    return seed_service(conn, now=T0)
+
+
+@pytest.fixture
+def web(database_url: str, tokens: Tokens) -> Iterator[WebServer]:
+    with running_web(database_url) as server:
+        yield server
+
+
+@pytest.fixture
+def alerts(conn: Conn, tokens: Tokens) -> dict[str, int]:
+    """An urgent alert in the north team's home and a high one in the south's."""
+    return {
+        "north": raise_alert(
+            conn, "h-north", "alarm_pressed", at=T0, message="The pendant alarm was pressed."
+        ),
+        "south": raise_alert(conn, "h-south", "cold_home", at=T0, message="The lounge is at 14 °C."),
+    }
