@@ -11,7 +11,16 @@ def main() -> None:
         f"# machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         file=sys.stderr,
     )
-    wanted = sys.argv[1:] or ["ingest", "simulator", "detection", "real_homes", "alerts", "reports", "faults"]
+    wanted = sys.argv[1:] or [
+        "ingest",
+        "simulator",
+        "detection",
+        "real_homes",
+        "alerts",
+        "end_to_end",
+        "reports",
+        "faults",
+    ]
     for name in wanted:
         for line in importlib.import_module(f"bench.{name}").run():
             print(line, flush=True)
