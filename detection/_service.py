@@ -6,7 +6,9 @@ state from the last day of readings and resumes; findings are reconciled, never 
 """
 
 import datetime as dt
+import itertools
 import logging
+import operator
 import threading
 import time
 from collections import defaultdict
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0  # the issue asks for every household at least once a minute
 WARM_UP = dt.timedelta(hours=24)  # state needs the last sign of the person: a day covers sleep
 REFIT_EVERY = dt.timedelta(hours=24)
+REFIT_RETRY = dt.timedelta(minutes=5)
 REGISTRY_EVERY = dt.timedelta(minutes=5)
 # A reading that reaches us this long after it happened (a hub back from a day offline sends
 # its backlog) is history: it updates the home's state but raises no instant alert, so a
@@ -50,6 +53,12 @@ LATE = dt.timedelta(hours=1)
 # raised (bench/end_to_end.py). So each pass reads the last SETTLING again and skips the
 # readings it has already seen there.
 SETTLING = dt.timedelta(seconds=5)
+# After a database outage ingest writes the batch it held through it (received before the
+# outage, committed after): for this long after detection is back, each pass reads again from
+# where it was when the outage began, so that batch is seen whichever of the two recovers first
+# (ingest retries at most 5 s apart).
+CATCH_UP = dt.timedelta(minutes=1)
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 Conn = psycopg.Connection[TupleRow]
 
@@ -77,6 +86,11 @@ class DetectionService:
         self._registry_read = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._watched: dict[str, bool] = {}
         self._routine_watches: dict[str, RoutineWatch] = {}
+        self._refit_thread: threading.Thread | None = None
+        self._refit_lock = threading.Lock()
+        self._refit_done: dict[str, RoutineBaseline] | None = None
+        self._held_from: dt.datetime | None = None
+        self._hold_until: dt.datetime | None = None
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -89,6 +103,7 @@ class DetectionService:
                     self._serve(conn, listener, stop)
             except psycopg.OperationalError as exc:
                 log.warning("detection paused: database unavailable (%s); retrying", exc.sqlstate)
+                self.database_lost()
                 stop.wait(5)
 
     def _serve(self, conn: Conn, listener: psycopg.Connection[TupleRow], stop: threading.Event) -> None:
@@ -97,19 +112,27 @@ class DetectionService:
             tick = time.monotonic() >= next_tick
             if tick:
                 next_tick = time.monotonic() + TICK_SECONDS
-            self.pass_once(conn, dt.datetime.now(dt.UTC), tick=tick)
+            self.pass_once(conn, dt.datetime.now(dt.UTC), tick=tick, refit_aside=True)
             # Until the next tick, wake as soon as ingest commits readings: a pendant press
             # becomes a finding within moments, not at the next minute.
             wait = min(1.0, max(0.0, next_tick - time.monotonic()))
             for _ in listener.notifies(timeout=wait, stop_after=1):
                 pass
 
-    def pass_once(self, conn: Conn, now: dt.datetime, *, tick: bool = True) -> None:
-        """One pass at `now`: registry, baselines, new readings, watchdogs if `tick`, findings."""
+    def pass_once(
+        self, conn: Conn, now: dt.datetime, *, tick: bool = True, refit_aside: bool = False
+    ) -> None:
+        """One pass at `now`: registry, baselines, new readings, watchdogs if `tick`, findings.
+        With `refit_aside` the daily refit runs in its own thread (the service); without, in
+        the pass (replays and tests, where simulated time must wait for it)."""
         if now - self._registry_read >= REGISTRY_EVERY:
             self._load_homes(conn, now)
+        self._take_refit()
         if now - self._refitted >= REFIT_EVERY:
-            self._refit(conn, now)
+            if refit_aside:
+                self._start_refit(now)
+            else:
+                self._refit(conn, now)
         self._feed(conn, since=self._cursor, upto=now)
         if tick:
             self._engine.tick(now.timestamp())
@@ -141,10 +164,22 @@ class DetectionService:
         self._registry_read = now
         conn.commit()
 
+    def database_lost(self) -> None:
+        """The database went away: once back, read again from here for CATCH_UP (see there)."""
+        if self._held_from is None:
+            self._held_from = self._cursor - min(SETTLING, self._cursor - _EARLIEST)
+            self._hold_until = None
+
     def _feed(self, conn: Conn, *, since: dt.datetime, upto: dt.datetime) -> None:
-        settled = upto - SETTLING
-        # From SETTLING before the cursor (the earliest datetime has nothing before it).
-        read_from = since - min(SETTLING, since - dt.datetime.min.replace(tzinfo=dt.UTC))
+        # From SETTLING before the cursor (the earliest datetime has nothing before it), or from
+        # before an outage while ingest catches up after it.
+        read_from = since - min(SETTLING, since - _EARLIEST)
+        if self._held_from is not None:
+            read_from = min(read_from, self._held_from)
+            self._hold_until = self._hold_until or upto + CATCH_UP
+        holding = self._held_from is not None and self._hold_until is not None and upto < self._hold_until
+        # Readings the next pass reads again, remembered so it does not observe them twice.
+        settled = read_from if holding else upto - SETTLING
         with conn.cursor(name="detection_feed") as cur:
             cur.itersize = 10_000
             cur.execute(
@@ -168,6 +203,8 @@ class DetectionService:
         conn.commit()
         self._cursor = upto
         self._settling = settling
+        if not holding:
+            self._held_from = self._hold_until = None
         if self._alert_config is not None:
             for household, at in cancels:
                 record_checkin(conn, household, CheckinSource.PENDANT, at=at, config=self._alert_config)
@@ -178,13 +215,50 @@ class DetectionService:
         return spec is not None and spec.role is DeviceRole.PENDANT
 
     def _refit(self, conn: Conn, now: dt.datetime) -> None:
-        fitted = fit_baselines(conn, self._engine.homes, now)
-        self._engine.set_baselines(fitted)
-        store.save_baselines(conn, [(h, b.days_learned_, b.to_json()) for h, b in fitted.items()], now)
         self._refitted = now
-        changes = routine_pass(conn, self._engine.homes, self._watched, now, self._routine_watches)
-        store.reconcile_findings(conn, [ROUTINE_CHANGE], changes, now, households=self._scope())
+        self._engine.set_baselines(self._fit_and_store(conn, self._engine.homes, dict(self._watched), now))
+
+    def _start_refit(self, now: dt.datetime) -> None:
+        """Refit in a thread of its own, on its own connection: for a large service the fit and
+        the routine pass take minutes (far more on the first day), and the passes that raise
+        a pendant press must not wait for them. The engine takes the baselines when ready."""
+        if self._refit_thread is not None and self._refit_thread.is_alive():
+            return
+        self._refitted = now
+        homes, watched = list(self._engine.homes), dict(self._watched)
+
+        def refit() -> None:
+            try:
+                with store.connect(
+                    self._database_url, application_name=f"{self._application_name}-refit"
+                ) as conn:
+                    fitted = self._fit_and_store(conn, homes, watched, now)
+                with self._refit_lock:
+                    self._refit_done = fitted
+            except Exception:
+                log.exception("baseline refit failed; trying again in %s", REFIT_RETRY)
+                self._refitted = now - REFIT_EVERY + REFIT_RETRY
+
+        self._refit_thread = threading.Thread(target=refit, name="detection-refit", daemon=True)
+        self._refit_thread.start()
+
+    def _take_refit(self) -> None:
+        with self._refit_lock:
+            fitted, self._refit_done = self._refit_done, None
+        if fitted is not None:
+            self._engine.set_baselines({h: b for h, b in fitted.items() if h in self._engine.states.index})
+
+    def _fit_and_store(
+        self, conn: Conn, homes: list[Home], watched: dict[str, bool], now: dt.datetime
+    ) -> dict[str, RoutineBaseline]:
+        """Baselines fitted and saved, then the day's routine-change pass and its findings."""
+        fitted = fit_baselines(conn, homes, now)
+        store.save_baselines(conn, [(h, b.days_learned_, b.to_json()) for h, b in fitted.items()], now)
+        changes = routine_pass(conn, homes, watched, now, self._routine_watches)
+        scope = None if self._worker.everything else [home.id for home in homes]
+        store.reconcile_findings(conn, [ROUTINE_CHANGE], changes, now, households=scope)
         log.info("baselines refitted households=%d", len(fitted))
+        return fitted
 
 
 def load_homes(conn: Conn) -> tuple[list[Home], dict[str, bool]]:
@@ -218,7 +292,8 @@ def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, 
         (since, now, sorted(UNUSUAL_DAY_KINDS)),
     ):
         concerns[household].append(float(onset))
-    by_home: defaultdict[str, list[tuple[float, str, str, float]]] = defaultdict(list)
+    wanted = {home.id: home for home in homes}
+    fitted: dict[str, RoutineBaseline] = {}
     with conn.cursor(name="baseline_history") as cur:
         cur.itersize = 50_000
         cur.execute(
@@ -227,12 +302,15 @@ def fit_baselines(conn: Conn, homes: list[Home], now: dt.datetime) -> dict[str, 
                ORDER BY household_id, ts""",
             (since, now),
         )
-        for household, t, device, sensor, value in cur:
-            by_home[household].append((float(t), device, sensor, value))
+        # One home's history in memory at a time (the rows come home by home): 28 days of
+        # every home at once would be gigabytes for a large service.
+        for household, rows in itertools.groupby(cur, key=operator.itemgetter(0)):
+            if household in wanted:
+                history = [(float(t), device, sensor, value) for _, t, device, sensor, value in rows]
+                fitted[household] = _fit_home(wanted[household], history, concerns.get(household, []), now)
     conn.commit()
-    return {
-        home.id: _fit_home(home, by_home.get(home.id, []), concerns.get(home.id, []), now) for home in homes
-    }
+    empty = RoutineBaseline().fit_empty()
+    return {home.id: fitted.get(home.id, empty) for home in homes}
 
 
 def _fit_home(

@@ -1,12 +1,17 @@
 """The detection service against the store: findings written, cleared, never duplicated."""
 
 import datetime as dt
+import threading
+from typing import Any
 
 import psycopg
+import pytest
 
 import store
 from alerts._router import route_findings
 from alerts.cli import alert_config
+from detection import _service as detection_service
+from detection._baseline import RoutineBaseline
 from detection._service import DetectionService, fit_baselines, load_homes
 from devices import Reading, SensorKind
 from store import ReadingWriter
@@ -144,3 +149,35 @@ def test_a_day_with_a_concern_is_not_learned_as_usual_unless_it_was_a_false_alar
     conn.commit()
     weekday_rising, _ = fit_baselines(conn, homes, now)[household_id].latest_rising_
     assert weekday_rising > 12.5 * 3600
+
+
+def test_a_pendant_press_is_raised_while_the_daily_refit_is_still_running(
+    conn: Conn, database_url: str, household_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # For a large service the refit takes minutes: the service runs it in a thread of its own,
+    # so the passes that raise an emergency never wait for it. The gate holds the refit open.
+    register_standard_home(database_url, household_id)
+    gate = threading.Event()
+    real_fit = detection_service.fit_baselines
+
+    def slow_fit(*args: Any, **kwargs: Any) -> dict[str, RoutineBaseline]:
+        assert gate.wait(timeout=60)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(detection_service, "fit_baselines", slow_fit)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    service = DetectionService(database_url=database_url)
+    service.pass_once(conn, now, refit_aside=True)  # starts the refit, which waits at the gate
+    _write(conn, household_id, "pendant", SensorKind.ALARM, 1, now + dt.timedelta(seconds=1))
+    service.pass_once(conn, now + dt.timedelta(seconds=2), tick=False, refit_aside=True)
+    assert _findings(conn) == [("alarm_pressed", "urgent", True)]
+    assert conn.execute("SELECT count(*) FROM baselines").fetchone() == (0,)
+    conn.commit()
+
+    gate.set()
+    refit = service._refit_thread
+    assert refit is not None
+    refit.join(timeout=60)
+    service.pass_once(conn, now + dt.timedelta(seconds=3), tick=False, refit_aside=True)
+    assert conn.execute("SELECT household_id, version FROM baselines").fetchall() == [(household_id, 1)]
+    assert _findings(conn) == [("alarm_pressed", "urgent", True)]
