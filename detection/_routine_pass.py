@@ -3,6 +3,8 @@ from the readings and stored, then each household's routine assessed from its st
 giving the routine-change findings (severity routine: for the digest and the review list)."""
 
 import datetime as dt
+import itertools
+import operator
 from collections import defaultdict
 
 import numpy as np
@@ -91,48 +93,47 @@ def _store_new_days(
     since = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
         days=min(d.start for d in wanted.values()) - 1
     )
-    history = _readings(conn, list(wanted), since, now)
     anchors = _anchors(conn, list(wanted), now)
+    by_id = {home.id: home for home in homes}
     rows = []
-    for home in homes:
-        if home.id not in wanted:
-            continue
-        t, devices, sensors, values = history.get(home.id, ([], [], [], []))
+    seen: set[str] = set()
+
+    def add(
+        household: str, t: list[float], devices: list[str], sensors: list[str], values: list[float]
+    ) -> None:
+        home = by_id[household]
         features = feature_history(
             home,
             np.array(t, dtype=float),
             devices,
             sensors,
             np.array(values, dtype=float),
-            wanted[home.id],
-            anchor=anchors.get(home.id),
+            wanted[household],
+            anchor=anchors.get(household),
         )
-        rows += _feature_days(
-            home.id, features, unmonitored=not watched.get(home.id, False), latest=latest[home.id]
+        rows.extend(
+            _feature_days(
+                household, features, unmonitored=not watched.get(household, False), latest=latest[household]
+            )
         )
-    store.save_feature_days(conn, rows, now)
+        seen.add(household)
 
-
-def _readings(
-    conn: Conn, households: list[str], since: dt.datetime, until: dt.datetime
-) -> dict[str, tuple[list[float], list[str], list[str], list[float]]]:
-    """Every reading of these households in [since, until), by household, in time order."""
-    by_home: dict[str, tuple[list[float], list[str], list[str], list[float]]] = {}
     with conn.cursor(name="feature_history") as cur:
         cur.itersize = 50_000
         cur.execute(
             """SELECT household_id, extract(epoch FROM ts), device_id, sensor, value FROM readings
                WHERE ts >= %s AND ts < %s AND household_id = ANY(%s) ORDER BY household_id, ts""",
-            (since, until, households),
+            (since, now, list(wanted)),
         )
-        for household, t, device, sensor, value in cur:
-            t_, d_, s_, v_ = by_home.setdefault(household, ([], [], [], []))
-            t_.append(float(t))
-            d_.append(device)
-            s_.append(sensor)
-            v_.append(value)
+        # One home's readings in memory at a time (they come home by home): on the first pass
+        # that is three months of every home otherwise.
+        for household, home_rows in itertools.groupby(cur, key=operator.itemgetter(0)):
+            _, t, devices, sensors, values = zip(*home_rows, strict=True)
+            add(household, [float(x) for x in t], list(devices), list(sensors), list(values))
     conn.commit()
-    return by_home
+    for household in wanted.keys() - seen:  # no readings at all: their days are marked so
+        add(household, [], [], [], [])
+    store.save_feature_days(conn, rows, now)
 
 
 def _anchors(conn: Conn, households: list[str], now: dt.datetime) -> dict[str, float]:
