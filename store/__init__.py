@@ -19,7 +19,7 @@ from store._feedback import (
 )
 from store._findings import Finding, Reconciled, open_findings, reconcile_findings
 from store._health import HEALTH_KINDS, check_device_health, load_device_health
-from store._migrations import SchemaBehind, migrate
+from store._migrations import SchemaBehind, migrate, missing_migrations
 from store._privacy import (
     NothingHeld,
     UnknownHouseholdData,
@@ -74,6 +74,7 @@ __all__ = [
     "load_feature_days",
     "load_registry",
     "migrate",
+    "missing_migrations",
     "open_findings",
     "reconcile_findings",
     "remove_device",

@@ -67,7 +67,8 @@ def _read_only(conn: psycopg.Connection[TupleRow]) -> bool:
     return bool(row and row[0])
 
 
-def _check_current(conn: psycopg.Connection[TupleRow]) -> None:
+def missing_migrations(conn: psycopg.Connection[TupleRow]) -> list[int]:
+    """The versions this code ships that the database has not applied (all of them on a new one)."""
     wanted = {version for version, _, _ in available()}
     present = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     done = (
@@ -76,7 +77,11 @@ def _check_current(conn: psycopg.Connection[TupleRow]) -> None:
         else set()
     )
     conn.rollback()
-    if missing := sorted(wanted - done):
+    return sorted(wanted - done)
+
+
+def _check_current(conn: psycopg.Connection[TupleRow]) -> None:
+    if missing := missing_migrations(conn):
         raise SchemaBehind(
             "this database server is read-only (a standby?) and lacks migrations "
             f"{', '.join(f'{v:04d}' for v in missing)}: run `telecare migrate` against the primary first"

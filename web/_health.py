@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from store._migrations import available  # the shipped migrations, to compare with those applied
+import store
 from web._runtime import RuntimeDep
 
 router = APIRouter(tags=["health"])
@@ -36,10 +36,9 @@ def readyz(rt: RuntimeDep) -> Response:
     assert rt.pool is not None
     try:
         with rt.pool.connection(timeout=2) as conn:
-            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            missing = store.missing_migrations(conn)
     except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
         return _unavailable(f"database unreachable ({type(exc).__name__})")
-    missing = sorted({version for version, _, _ in available()} - applied)
     if missing:
         return _unavailable(f"migrations not applied: {', '.join(map(str, missing))}")
     return JSONResponse(Health(status="ready").model_dump())
