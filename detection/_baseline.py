@@ -12,6 +12,7 @@ from typing import Any, Self
 import numpy as np
 
 from detection._daily import BINS, DaySummaries
+from detection._localtime import local_day_and_time
 
 HOUR = 3600.0
 
@@ -226,6 +227,11 @@ class RoutineBaseline:
         fields: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in data.items()}
         fields["defaults"] = PopulationDefaults(**fields["defaults"])
         return cls(**fields)
+
+
+def concern_days(onsets: list[float], timezone: str) -> set[int]:
+    """The home's local days (days since 1970-01-01) on which these concerns began."""
+    return {int(day) for day in local_day_and_time(np.array(onsets), timezone)[0]} if onsets else set()
 
 
 def usual_days(

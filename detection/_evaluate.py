@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from detection._baseline import UNUSUAL_DAY_KINDS, WINDOW_DAYS, RoutineBaseline, usual_days
+from detection._baseline import UNUSUAL_DAY_KINDS, WINDOW_DAYS, RoutineBaseline, concern_days, usual_days
 from detection._daily import DaySummaries
 from detection._engine import Device, Engine, Episode, Home
 from detection._features import DailyFeatures
@@ -206,13 +206,11 @@ def _fit(
 def _unusual_days(homes: Sequence[Home], episodes: Iterable[Episode]) -> dict[str, set[int]]:
     """Per home, the local days on which a concern about the person began (no responder has
     dismissed any in a replay)."""
-    timezones = {h.id: h.timezone for h in homes}
-    days: dict[str, set[int]] = {}
+    onsets: dict[str, list[float]] = {}
     for e in episodes:
         if e.kind in UNUSUAL_DAY_KINDS:
-            day = int(local_day_and_time(np.array([e.onset]), timezones[e.household])[0][0])
-            days.setdefault(e.household, set()).add(day)
-    return days
+            onsets.setdefault(e.household, []).append(e.onset)
+    return {h.id: concern_days(onsets[h.id], h.timezone) for h in homes if h.id in onsets}
 
 
 def score(episodes: Iterable[Episode], scenario: Scenario) -> Evaluation:

@@ -21,7 +21,7 @@ from psycopg.rows import TupleRow
 import store
 from alerts import CheckinSource, record_checkin
 from alerts._config import AlertConfig
-from detection._baseline import UNUSUAL_DAY_KINDS, WINDOW_DAYS, RoutineBaseline, usual_days
+from detection._baseline import UNUSUAL_DAY_KINDS, WINDOW_DAYS, RoutineBaseline, concern_days, usual_days
 from detection._engine import PERSON_KINDS, Device, Engine, Episode, Home
 from detection._history import summarise_history
 from detection._localtime import local_day_and_time
@@ -323,9 +323,7 @@ def _fit_home(
     summaries = summarise_history(
         home, np.array(t), devices, sensors, np.array(values, dtype=float), range(today - WINDOW_DAYS, today)
     )
-    unusual = (
-        {int(d) for d in local_day_and_time(np.array(concerns), home.timezone)[0]} if concerns else set()
-    )
+    unusual = concern_days(concerns, home.timezone)
     return RoutineBaseline().fit(summaries.take(usual_days(summaries.days, unusual)))
 
 
