@@ -17,6 +17,7 @@ import pytest
 
 import store
 from devices import parse_registry_csv
+from tests.receivers import HttpReceiver, SmtpReceiver, http_receiver, smtp_receiver
 from tests.services import MosquittoProcess, fresh_database, start_mosquitto
 
 # The web tests' shared fixtures (tokens, web, alerts).
@@ -89,3 +90,17 @@ def register_standard_home(database_url: str, household: str) -> None:
     ]
     with store.connect(database_url) as conn:
         store.import_registry(conn, parse_registry_csv("\n".join(rows) + "\n"))
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    with smtp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def webhooks() -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback that keeps what it receives."""
+    with http_receiver() as receiver:
+        yield receiver

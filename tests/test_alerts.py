@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -35,7 +34,7 @@ from alerts import (
 )
 from alerts._retry import LEASE
 from devices import ContactEntry, HouseholdEntry, RegistryFile
-from tests.receivers import HttpReceiver, SmtpReceiver, http_receiver, smtp_receiver
+from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.services import REPO, wait_until
 
 Conn = psycopg.Connection[TupleRow]
@@ -53,18 +52,6 @@ KINDS = (
 DUTY = "duty@team.example"
 SUPERVISOR = "supervisor@team.example"
 JANE = "jane@example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with smtp_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def webhooks() -> Iterator[HttpReceiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -38,7 +37,7 @@ from devices import (
     RegistryFile,
     SensorKind,
 )
-from tests.receivers import HttpReceiver, Received, SmtpReceiver, http_receiver, smtp_receiver
+from tests.receivers import HttpReceiver, Received, SmtpReceiver
 from tests.services import wait_until
 from tests.test_digest_status import DAY, HOME, a_day, at, learned_baseline
 
@@ -48,18 +47,6 @@ DUTY = "duty@team.example"
 JANE = "jane@example.org"
 MONDAY = DAY + dt.timedelta(days=1)
 TO = "\u2013"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with smtp_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def webhooks() -> Iterator[HttpReceiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -24,7 +23,7 @@ from detection._service import DetectionService
 from devices import ContactEntry, HouseholdEntry, Reading, RegistryFile, SensorKind
 from telecare._workers import WorkerShare, bucket_sql, household_bucket, owned_by_worker
 from tests.conftest import register_standard_home
-from tests.receivers import HttpReceiver, http_receiver
+from tests.receivers import HttpReceiver
 from tests.services import REPO, wait_until
 
 Conn = psycopg.Connection[psycopg.rows.TupleRow]
@@ -116,12 +115,6 @@ def test_the_database_puts_every_household_in_the_same_bucket_as_python(
 # --- alerts ----------------------------------------------------------------------------------
 
 TWO = (WorkerShare(0, 2), WorkerShare(1, 2))
-
-
-@pytest.fixture
-def webhooks() -> Iterator[HttpReceiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 def _homes_with_families(conn: Conn, receiver: HttpReceiver, count: int) -> list[str]:
